@@ -1,0 +1,61 @@
+"""qspectral: spectral (Fourier) methods for machine learning, quantum and classical side by side.
+
+The public API is re-exported here. Conventions: :mod:`qspectral.conventions`.
+
+Example:
+    >>> import numpy as np, qspectral
+    >>> psi = np.zeros(8, complex); psi[3] = 1
+    >>> out = qspectral.simulate(qspectral.qft(3), "qiskit", initial_state=psi)
+    >>> bool(np.allclose(out, np.sqrt(8) * np.fft.ifft(psi)))
+    True
+"""
+
+from qspectral.conventions import (
+    align_global_phase,
+    apply_qft,
+    fidelity,
+    from_pennylane_order,
+    permute_qubits,
+    reverse_qubit_order,
+    to_pennylane_order,
+    validate_state,
+)
+from qspectral.errors import (
+    BackendUnavailableError,
+    InsufficientMemoryError,
+    InvalidQubitsError,
+    InvalidStateError,
+    QSpectralError,
+    UnknownBackendError,
+    UnsupportedCircuitError,
+)
+from qspectral.quantum.qft import QFTBlock, aqft_error_bound, qft, qft_ops
+from qspectral.sim.backends import available_backends, backends, check_memory, simulate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendUnavailableError",
+    "InsufficientMemoryError",
+    "InvalidQubitsError",
+    "InvalidStateError",
+    "QFTBlock",
+    "QSpectralError",
+    "UnknownBackendError",
+    "UnsupportedCircuitError",
+    "align_global_phase",
+    "apply_qft",
+    "aqft_error_bound",
+    "available_backends",
+    "backends",
+    "check_memory",
+    "fidelity",
+    "from_pennylane_order",
+    "permute_qubits",
+    "qft",
+    "qft_ops",
+    "reverse_qubit_order",
+    "simulate",
+    "to_pennylane_order",
+    "validate_state",
+]

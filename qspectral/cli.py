@@ -1,0 +1,73 @@
+"""The ``qspectral`` command line.
+
+Example::
+
+    qspectral backends
+    qspectral compare --circuit qft --qubits 12 --out compare.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qspectral.errors import QSpectralError
+
+
+def _cmd_backends(args: argparse.Namespace) -> int:
+    from qspectral.sim.backends import backends
+
+    for status in backends():
+        mark = "yes" if status.available else "no"
+        line = f"{status.name:<15} {mark:<4} {status.description}"
+        if not status.available:
+            line += f"\n{'':<20}why: {status.reason}"
+        print(line)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from qspectral.sim.compare import compare_qft, format_table, write_json
+
+    rows = compare_qft(
+        args.qubits, args.backends, repeats=args.repeats, seed=args.seed
+    )
+    print(f"QFT of a seeded random state (seed {args.seed}), complex128, median of {args.repeats} runs")
+    print(format_table(rows))
+    if args.out:
+        write_json(rows, args.out)
+        print(f"wrote {args.out}")
+    return 0 if all(r.passed for r in rows) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``qspectral`` command."""
+    parser = argparse.ArgumentParser(prog="qspectral", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("backends", help="list simulators, whether they run here, and how to install them")
+    p.set_defaults(func=_cmd_backends)
+
+    p = sub.add_parser("compare", help="run a QFT on every backend and check it against numpy.fft")
+    p.add_argument("--circuit", choices=["qft"], default="qft", help="circuit to compare (default: qft)")
+    p.add_argument("--qubits", type=int, required=True, help="number of qubits")
+    p.add_argument("--backends", nargs="+", default=None, help="backends (default: every available one)")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs per backend (median reported)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random input state")
+    p.add_argument("--out", default=None, help="write the table as JSON to this file")
+    p.set_defaults(func=_cmd_compare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``qspectral`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except QSpectralError as exc:
+        print(f"qspectral: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Circuit builders: the QFT family and circuits that act on a spectrum."""

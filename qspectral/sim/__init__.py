@@ -1,0 +1,1 @@
+"""Statevector simulation: the backend registry, :func:`simulate`, and cross-backend comparison."""
