@@ -16,6 +16,7 @@ from qspectral.conventions import (
     fidelity,
     from_pennylane_order,
     permute_qubits,
+    random_state,
     reverse_qubit_order,
     to_pennylane_order,
     validate_state,
@@ -23,6 +24,7 @@ from qspectral.conventions import (
 from qspectral.errors import (
     BackendUnavailableError,
     InsufficientMemoryError,
+    InvalidParameterError,
     InvalidQubitsError,
     InvalidStateError,
     QSpectralError,
@@ -30,6 +32,7 @@ from qspectral.errors import (
     UnsupportedCircuitError,
 )
 from qspectral.quantum.qft import QFTBlock, aqft_error_bound, qft, qft_ops
+from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectral_filter, spectral_phase
 from qspectral.sim.backends import available_backends, backends, check_memory, simulate
 
 __version__ = "0.1.0"
@@ -37,10 +40,12 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendUnavailableError",
     "InsufficientMemoryError",
+    "InvalidParameterError",
     "InvalidQubitsError",
     "InvalidStateError",
     "QFTBlock",
     "QSpectralError",
+    "SpectralFilter",
     "UnknownBackendError",
     "UnsupportedCircuitError",
     "align_global_phase",
@@ -50,12 +55,16 @@ __all__ = [
     "backends",
     "check_memory",
     "fidelity",
+    "fourier_shift",
     "from_pennylane_order",
     "permute_qubits",
     "qft",
     "qft_ops",
+    "random_state",
     "reverse_qubit_order",
     "simulate",
+    "spectral_filter",
+    "spectral_phase",
     "to_pennylane_order",
     "validate_state",
 ]

@@ -218,6 +218,24 @@ def apply_qft(
     return permute_qubits(out, [position_of[q] for q in range(n)])
 
 
+def random_state(
+    num_qubits: int,
+    seed: int | np.random.Generator | None = None,
+    batch: tuple[int, ...] = (),
+) -> np.ndarray:
+    """A normalised random state (complex Gaussian amplitudes; Haar-distributed), or a batch of them.
+
+    Example:
+        >>> psi = random_state(3, seed=0)
+        >>> psi.shape, bool(np.isclose(np.linalg.norm(psi), 1))
+        ((8,), True)
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    shape = tuple(batch) + (2**num_qubits,)
+    psi = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    return psi / np.linalg.norm(psi, axis=-1, keepdims=True)
+
+
 def fidelity(state_a: np.ndarray, state_b: np.ndarray) -> float:
     """Return ``|<a|b>|**2 / (||a||**2 ||b||**2)``, insensitive to global phase."""
     a = np.asarray(state_a).ravel()

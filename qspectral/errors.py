@@ -34,3 +34,19 @@ class BackendUnavailableError(QSpectralError, RuntimeError):
 
 class InsufficientMemoryError(QSpectralError, MemoryError):
     """A statevector would not fit in this machine's available memory."""
+
+
+class InvalidParameterError(QSpectralError, ValueError):
+    """A circuit parameter (gains, phases, shift, ...) has the wrong type, length or range."""
+
+
+class InvalidSignalError(QSpectralError, ValueError):
+    """A sampled signal, frequency list or training curve cannot be analysed as asked."""
+
+
+class InvalidModelError(QSpectralError, ValueError):
+    """A model's configuration (sizes, encoding, activation, ...) is invalid."""
+
+
+class UnknownExperimentError(QSpectralError, ValueError):
+    """An experiment name or mode is not in the registry."""

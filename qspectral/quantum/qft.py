@@ -159,7 +159,8 @@ def qft_ops(wires: Sequence, *, inverse: bool = False, approximation_degree: int
     ``qft(n, qubits=list(reversed(wires)))`` in qspectral's convention, and the two statevectors
     agree after :func:`qspectral.conventions.from_pennylane_order`. Uses ``qml.QFT`` (exact) or
     ``qml.AQFT`` with ``order = len(wires) - 1 - approximation_degree``; ``inverse`` wraps it in
-    ``qml.adjoint``.
+    ``qml.adjoint``. Called inside a QNode, the operations queue themselves (do not ``qml.apply``
+    them again); called outside, they are returned unqueued.
 
     Example:
         >>> import pennylane as qml

@@ -127,10 +127,13 @@ def _run_aer(device: str) -> Callable:
         program.compose(circuit, inplace=True)
         program.save_statevector()
         compiled = transpile(program, simulator, optimization_level=0)
+        # Aer applies the global phase before set_statevector overwrites the state: apply it after.
+        phase = compiled.global_phase
+        compiled.global_phase = 0
         result = simulator.run(compiled).result()
         if not result.success:
             raise RuntimeError(f"Aer failed: {result.status}")
-        return np.asarray(result.get_statevector(compiled))
+        return np.asarray(result.get_statevector(compiled)) * np.exp(1j * float(phase))
 
     return run
 

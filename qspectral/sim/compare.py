@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qspectral.conventions import apply_qft, max_abs_diff
+from qspectral.conventions import apply_qft, max_abs_diff, random_state
 from qspectral.errors import QSpectralError
 from qspectral.quantum.qft import qft
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
@@ -40,13 +40,6 @@ class ComparisonRow:
     error: str = ""
 
 
-def random_state(num_qubits: int, seed: int = 0) -> np.ndarray:
-    """A seeded Haar-like random normalised state (complex Gaussian, normalised)."""
-    rng = np.random.default_rng(seed)
-    psi = rng.normal(size=2**num_qubits) + 1j * rng.normal(size=2**num_qubits)
-    return psi / np.linalg.norm(psi)
-
-
 def compare_qft(
     num_qubits: int,
     backends: list[str] | None = None,
@@ -63,13 +56,21 @@ def compare_qft(
     names = backends if backends is not None else available_backends()
     for name in names:
         get_backend(name)  # unknown names fail before any work
+    rows: list[ComparisonRow] = []
+    runnable = []
+    for name in names:  # refuse what cannot fit before allocating the input state
+        try:
+            check_memory(num_qubits, name)
+            runnable.append(name)
+        except QSpectralError as exc:
+            rows.append(ComparisonRow(name, num_qubits, None, None, False, str(exc)))
+    if not runnable:
+        return rows
     psi = random_state(num_qubits, seed)
     reference = apply_qft(psi)
     circuit = qft(num_qubits)
-    rows = []
-    for name in names:
+    for name in runnable:
         try:
-            check_memory(num_qubits, name)
             out = simulate(circuit, name, initial_state=psi)  # warm-up, and the checked result
             times = []
             for _ in range(repeats):

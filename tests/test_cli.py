@@ -1,0 +1,46 @@
+"""The `qspectral` command line, run for real (in-process and through the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from qspectral.cli import main
+
+
+def test_backends_command_lists_every_backend(capsys):
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    for name in ("aer", "aer.gpu", "lightning", "lightning.gpu", "default.qubit", "qiskit"):
+        assert name in out
+
+
+def test_compare_prints_a_passing_table_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "compare.json"
+    assert main(["compare", "--qubits", "6", "--repeats", "1", "--backends", "aer", "qiskit", "--out", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "max |delta|" in out and "pass" in out
+    rows = json.loads(path.read_text())
+    assert [r["backend"] for r in rows] == ["aer", "qiskit"]
+    assert all(r["passed"] and r["max_abs_diff"] < 1e-10 for r in rows)
+
+
+def test_compare_with_unknown_backend_exits_2_with_the_known_ones(capsys):
+    assert main(["compare", "--qubits", "3", "--backends", "nope"]) == 2
+    assert "known backends are" in capsys.readouterr().err
+
+
+def test_compare_reports_a_memory_refusal_as_a_failed_row(capsys):
+    assert main(["compare", "--qubits", "40", "--backends", "qiskit", "--repeats", "1"]) == 1
+    assert "bytes" in capsys.readouterr().out
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("qspectral")
+    if exe is None:
+        pytest.fail("the `qspectral` console script is not on PATH: run `pip install -e .`")
+    result = subprocess.run([exe, "backends"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "qiskit" in result.stdout
