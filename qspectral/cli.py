@@ -40,6 +40,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in rows) else 1
 
 
+def _cmd_circuits(args: argparse.Namespace) -> int:
+    from qspectral.sim.canonical import export_library, verify_library
+
+    if args.action == "export":
+        for path in export_library(args.dir):
+            print(f"wrote {path}")
+        return 0
+    results = verify_library(args.dir, args.backends)
+    print(f"{'circuit':<20} {'backend':<15} {'error':>10} {'tolerance':>10}  result")
+    for r in results:
+        print(f"{r.circuit:<20} {r.backend:<15} {r.error:>10.2e} {r.tolerance:>10.2e}  {'pass' if r.passed else 'FAIL'}")
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``qspectral`` command."""
     parser = argparse.ArgumentParser(prog="qspectral", description=__doc__.splitlines()[0])
@@ -56,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the random input state")
     p.add_argument("--out", default=None, help="write the table as JSON to this file")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("circuits", help="export the canonical OpenQASM 3 circuits, or verify them on every backend")
+    p.add_argument("action", choices=["export", "verify"])
+    p.add_argument("--dir", default="circuits", help="the library folder (default: circuits)")
+    p.add_argument("--backends", nargs="+", default=None, help="backends to verify on (default: every available one)")
+    p.set_defaults(func=_cmd_circuits)
     return parser
 
 
@@ -64,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except QSpectralError as exc:
+    except (QSpectralError, FileNotFoundError) as exc:
         print(f"qspectral: error: {exc}", file=sys.stderr)
         return 2
 

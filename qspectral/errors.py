@@ -50,3 +50,31 @@ class InvalidModelError(QSpectralError, ValueError):
 
 class UnknownExperimentError(QSpectralError, ValueError):
     """An experiment name or mode is not in the registry."""
+
+
+class InvalidJobError(QSpectralError, ValueError):
+    """A cloud job request is malformed (shot count, circuit too large for the backend, ...)."""
+
+
+class CredentialsError(QSpectralError, PermissionError):
+    """Cloud credentials are missing or were rejected; the message names what to set."""
+
+
+class ProviderError(QSpectralError, RuntimeError):
+    """A call to a cloud provider failed (after any retries); the message says which call and why."""
+
+
+class SubmitUncertainError(ProviderError):
+    """A submission failed in a way that leaves unknown whether the provider received the job."""
+
+
+class JobLostError(ProviderError):
+    """A job ran inside a process that has ended, so its result can no longer be read."""
+
+
+class JobNotFoundError(QSpectralError, LookupError):
+    """No job in the job store has the given id."""
+
+
+class JobStateError(QSpectralError, RuntimeError):
+    """The job is in a state that does not allow the requested action (fetch, cancel, ...)."""
