@@ -29,10 +29,25 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from qspectral.sim.compare import compare_qft, format_table, write_json
 
-    rows = compare_qft(
-        args.qubits, args.backends, repeats=args.repeats, seed=args.seed
-    )
-    print(f"QFT of a seeded random state (seed {args.seed}), complex128, median of {args.repeats} runs")
+    from qspectral.conventions import random_state
+    from qspectral.quantum.qasm import load_qasm
+    from qspectral.sim.compare import compare, random_circuit
+
+    if args.circuit in ("qft", "random") and args.qubits is None:
+        raise QSpectralError(f"--circuit {args.circuit} needs --qubits N")
+    if args.circuit == "qft":
+        rows = compare_qft(args.qubits, args.backends, repeats=args.repeats, seed=args.seed)
+        what = f"QFT of a seeded random state (seed {args.seed}) vs sqrt(N) numpy.fft.ifft"
+    else:
+        if args.circuit == "random":
+            circuit = random_circuit(args.qubits, args.depth, seed=args.seed)
+            what = f"random circuit (depth {args.depth}, seed {args.seed}) vs Qiskit Statevector"
+        else:
+            circuit = load_qasm(args.circuit)
+            what = f"{args.circuit} on a seeded random state (seed {args.seed}) vs Qiskit Statevector"
+        psi = random_state(circuit.num_qubits, args.seed) if args.circuit != "random" else None
+        rows = compare(circuit, args.backends, initial_state=psi, repeats=args.repeats)
+    print(f"{what}; complex128, median of {args.repeats} runs")
     print(format_table(rows))
     if args.out:
         write_json(rows, args.out)
@@ -64,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backends", help="list simulators, whether they run here, and how to install them")
     p.set_defaults(func=_cmd_backends)
 
-    p = sub.add_parser("compare", help="run a QFT on every backend and check it against numpy.fft")
-    p.add_argument("--circuit", choices=["qft"], default="qft", help="circuit to compare (default: qft)")
-    p.add_argument("--qubits", type=int, required=True, help="number of qubits")
+    p = sub.add_parser("compare", help="run a circuit on every backend: time and agreement table")
+    p.add_argument("--circuit", default="qft", help="qft, random, or an OpenQASM 2/3 file (default: qft)")
+    p.add_argument("--qubits", type=int, default=None, help="number of qubits (qft and random)")
+    p.add_argument("--depth", type=int, default=20, help="depth of the random circuit (default: 20)")
     p.add_argument("--backends", nargs="+", default=None, help="backends (default: every available one)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per backend (median reported)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random input state")

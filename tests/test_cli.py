@@ -44,3 +44,20 @@ def test_console_script_is_installed():
         pytest.fail("the `qspectral` console script is not on PATH: run `pip install -e .`")
     result = subprocess.run([exe, "backends"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "qiskit" in result.stdout
+
+
+def test_compare_random_circuit_and_qasm_file_agree_with_statevector(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["compare", "--circuit", "random", "--qubits", "5", "--depth", "6", "--repeats", "1",
+                 "--backends", "aer", "lightning", "--out", str(path)]) == 0
+    assert all(r["fidelity"] > 1 - 1e-12 for r in json.loads(path.read_text()))
+    from pathlib import Path
+
+    qasm = Path(__file__).resolve().parents[1] / "circuits" / "fourier_shift_5.qasm"
+    assert main(["compare", "--circuit", str(qasm), "--repeats", "1", "--backends", "aer", "default.qubit"]) == 0
+    assert "pass" in capsys.readouterr().out
+
+
+def test_compare_qft_without_qubits_is_a_clear_error(capsys):
+    assert main(["compare", "--circuit", "qft"]) == 2
+    assert "needs --qubits" in capsys.readouterr().err

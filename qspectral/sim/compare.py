@@ -1,12 +1,14 @@
-"""Cross-simulator comparison: run one circuit on several backends, time it, check it against numpy.
+"""Cross-simulator comparison: run one circuit on several backends, time it, check the agreement.
 
 Behind ``qspectral compare``. Times are medians over repeats after one warm-up run, measured in
-one process so that ratios between backends are meaningful on a shared, noisy machine.
+one process so that ratios between backends are meaningful on a shared, noisy machine. The
+reference is numpy's FFT for the QFT (``sqrt(N) * ifft``) and Qiskit's ``Statevector`` for any
+other circuit.
 
 Example:
     >>> rows = compare_qft(4, backends=["qiskit"], repeats=1)
-    >>> rows[0].passed
-    True
+    >>> rows[0].passed, rows[0].fidelity > 1 - 1e-12
+    (True, True)
 """
 
 from __future__ import annotations
@@ -18,26 +20,98 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit.random import random_circuit as qiskit_random_circuit
+from qiskit.quantum_info import Statevector
 
-from qspectral.conventions import apply_qft, max_abs_diff, random_state
+from qspectral.conventions import apply_qft, fidelity, max_abs_diff, random_state
 from qspectral.errors import QSpectralError
 from qspectral.quantum.qft import qft
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
 
-#: The agreement a complex128 backend must reach against numpy's FFT.
+#: The agreement a complex128 backend must reach against the reference.
 TOLERANCE = 1e-10
 
 
 @dataclass
 class ComparisonRow:
-    """One backend's result: median wall time, max |delta| to numpy, and pass/fail."""
+    """One backend's result: median wall time, agreement with the reference, and pass/fail."""
 
     backend: str
     num_qubits: int
     median_seconds: float | None
     max_abs_diff: float | None
+    fidelity: float | None
     passed: bool
     error: str = ""
+
+
+def _memory_screen(num_qubits: int, backends: list[str] | None) -> tuple[list[ComparisonRow], list[str]]:
+    """Rows for the backends refused by the memory guard, and the names of the others.
+
+    Unknown backend names raise here, before any work.
+    """
+    names = backends if backends is not None else available_backends()
+    for name in names:
+        get_backend(name)
+    refusals, runnable = [], []
+    for name in names:
+        try:
+            check_memory(num_qubits, name)
+            runnable.append(name)
+        except QSpectralError as exc:
+            refusals.append(ComparisonRow(name, num_qubits, None, None, None, False, str(exc)))
+    return refusals, runnable
+
+
+def random_circuit(num_qubits: int, depth: int = 20, seed: int = 0) -> QuantumCircuit:
+    """A seeded random circuit of one- and two-qubit gates without measurements (Qiskit's generator).
+
+    Example:
+        >>> random_circuit(3, depth=4, seed=1).num_qubits
+        3
+    """
+    return qiskit_random_circuit(num_qubits, depth, max_operands=2, measure=False, seed=seed)
+
+
+def compare(
+    circuit: QuantumCircuit,
+    backends: list[str] | None = None,
+    *,
+    initial_state: np.ndarray | None = None,
+    reference: np.ndarray | None = None,
+    repeats: int = 3,
+    tolerance: float = TOLERANCE,
+) -> list[ComparisonRow]:
+    """Run ``circuit`` on each backend and compare with ``reference`` (default: Qiskit's Statevector).
+
+    A backend that cannot run (missing package, no GPU, not enough memory) gets a row with its
+    error and ``passed=False``; the others still run. Memory is checked for every backend before
+    the reference state is computed.
+    """
+    n = circuit.num_qubits
+    rows, runnable = _memory_screen(n, backends)
+    if not runnable:
+        return rows
+    if reference is None:
+        start = Statevector(initial_state) if initial_state is not None else Statevector.from_int(0, 2**n)
+        reference = start.evolve(circuit).data
+    for name in runnable:
+        try:
+            out = simulate(circuit, name, initial_state=initial_state)  # warm-up and the checked result
+            times = []
+            for _ in range(repeats):
+                begin = time.perf_counter()
+                simulate(circuit, name, initial_state=initial_state)
+                times.append(time.perf_counter() - begin)
+        except QSpectralError as exc:
+            rows.append(ComparisonRow(name, n, None, None, None, False, str(exc)))
+            continue
+        diff = max_abs_diff(out, reference)
+        rows.append(
+            ComparisonRow(name, n, statistics.median(times), diff, fidelity(out, reference), diff <= tolerance)
+        )
+    return rows
 
 
 def compare_qft(
@@ -48,56 +122,30 @@ def compare_qft(
     seed: int = 0,
     tolerance: float = TOLERANCE,
 ) -> list[ComparisonRow]:
-    """QFT of a seeded random state on each backend, against ``sqrt(N) * numpy.fft.ifft``.
-
-    A backend that cannot run (missing package, no GPU, not enough memory) gets a row with its
-    error and ``passed=False``; the others still run.
-    """
-    names = backends if backends is not None else available_backends()
-    for name in names:
-        get_backend(name)  # unknown names fail before any work
-    rows: list[ComparisonRow] = []
-    runnable = []
-    for name in names:  # refuse what cannot fit before allocating the input state
-        try:
-            check_memory(num_qubits, name)
-            runnable.append(name)
-        except QSpectralError as exc:
-            rows.append(ComparisonRow(name, num_qubits, None, None, False, str(exc)))
-    if not runnable:
-        return rows
+    """QFT of a seeded random state on each backend, against ``sqrt(N) * numpy.fft.ifft``."""
+    refusals, runnable = _memory_screen(num_qubits, backends)
+    if not runnable:  # do not allocate an input state that nothing can take
+        return refusals
     psi = random_state(num_qubits, seed)
-    reference = apply_qft(psi)
-    circuit = qft(num_qubits)
-    for name in runnable:
-        try:
-            out = simulate(circuit, name, initial_state=psi)  # warm-up, and the checked result
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                simulate(circuit, name, initial_state=psi)
-                times.append(time.perf_counter() - start)
-        except QSpectralError as exc:
-            rows.append(ComparisonRow(name, num_qubits, None, None, False, str(exc)))
-            continue
-        diff = max_abs_diff(out, reference)
-        rows.append(
-            ComparisonRow(name, num_qubits, statistics.median(times), diff, diff <= tolerance)
-        )
-    return rows
+    return compare(
+        qft(num_qubits), backends, initial_state=psi, reference=apply_qft(psi), repeats=repeats, tolerance=tolerance
+    )
 
 
 def format_table(rows: list[ComparisonRow], tolerance: float = TOLERANCE) -> str:
     """Render rows as a fixed-width text table."""
-    header = f"{'backend':<15} {'qubits':>6} {'median time':>12} {'max |delta|':>12}  {'pass @ ' + format(tolerance, 'g'):<12}"
+    header = (
+        f"{'backend':<15} {'qubits':>6} {'median time':>12} {'max |delta|':>12} {'1 - fidelity':>13}"
+        f"  {'pass @ ' + format(tolerance, 'g'):<12}"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
         if r.error:
-            lines.append(f"{r.backend:<15} {r.num_qubits:>6} {'-':>12} {'-':>12}  FAIL: {r.error}")
+            lines.append(f"{r.backend:<15} {r.num_qubits:>6} {'-':>12} {'-':>12} {'-':>13}  FAIL: {r.error}")
         else:
             lines.append(
                 f"{r.backend:<15} {r.num_qubits:>6} {r.median_seconds * 1e3:>10.1f}ms "
-                f"{r.max_abs_diff:>12.2e}  {'pass' if r.passed else 'FAIL'}"
+                f"{r.max_abs_diff:>12.2e} {1 - r.fidelity:>13.1e}  {'pass' if r.passed else 'FAIL'}"
             )
     return "\n".join(lines)
 
