@@ -4,6 +4,8 @@ Example::
 
     qspectral backends
     qspectral compare --circuit qft --qubits 12 --out compare.json
+    qspectral submit qft --qubits 3 --provider ibm --backend fake_sherbrooke --wait
+    qspectral jobs fetch JOB_ID --compare
 """
 
 from __future__ import annotations
@@ -71,6 +73,110 @@ def _cmd_circuits(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from qspectral.sim.bench import format_table, parse_qubits, run_benchmark, write_outputs
+
+    rows = run_benchmark(
+        args.target,
+        parse_qubits(args.qubits),
+        backends=args.backends,
+        repeats=args.repeats,
+        dtype=np.dtype(args.dtype),
+        seed=args.seed,
+        budget_seconds=args.budget,
+        progress=not args.no_progress,
+    )
+    print(format_table(rows))
+    for path in write_outputs(rows, args.out, f"bench_{args.target}_{args.dtype}"):
+        print(f"wrote {path}")
+    return 0 if all(r.passed for r in rows if r.median_seconds is not None) else 1
+
+
+def _cloud_manager(args: argparse.Namespace):
+    from qspectral.cloud import JobManager, JobStore
+    from qspectral.cloud.report import setup_logging
+
+    setup_logging()
+    return JobManager(JobStore(args.store))
+
+
+def _finish(manager, job, args: argparse.Namespace) -> int:
+    """Wait for a just-sent job when asked (always for in-process simulators) and print its counts."""
+    from qspectral.cloud.report import ProgressPrinter, counts_text
+
+    in_process = manager.provider(job.provider, job.backend).in_process
+    if not (args.wait or in_process):
+        print(f"sent to {job.provider}/{job.backend} as {job.remote_id}; "
+              f"follow it with `qspectral jobs status {job.id}`", file=sys.stderr)
+        return 0
+    timeout = None if in_process else args.timeout
+    job = manager.wait(job.id, timeout=timeout, on_progress=ProgressPrinter(sys.stderr))
+    if job.state != "done":
+        print(f"job {job.id} is '{job.state}'" + (f": {job.error}" if job.error else
+              f"; fetch it later with `qspectral jobs fetch {job.id}`"), file=sys.stderr)
+        return 1
+    print(counts_text(job, compare=True))
+    return 0
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from qspectral.cloud import SamplingProgram, load_circuit, qft_roundtrip
+    from qspectral.errors import InvalidJobError
+
+    if args.circuit == "qft":
+        if args.qubits is None:
+            raise InvalidJobError("`qspectral submit qft` needs --qubits N (e.g. --qubits 3)")
+        circuit = qft_roundtrip(args.qubits, 1 if args.input is None else args.input)
+    elif args.qubits is not None or args.input is not None:
+        raise InvalidJobError("--qubits and --input apply to the keyword 'qft' only, not to a .qasm file")
+    else:
+        circuit = load_circuit(args.circuit)
+    program = SamplingProgram.from_circuit(circuit)
+    manager = _cloud_manager(args)
+    job = manager.submit(program, args.provider, args.backend, shots=args.shots)
+    print(job.id)
+    return _finish(manager, job, args)
+
+
+def _cmd_jobs(args: argparse.Namespace) -> int:
+    import json
+
+    from qspectral.cloud.report import counts_text, job_details, jobs_table, result_json
+
+    manager = _cloud_manager(args)
+    if args.action == "list":
+        print(jobs_table(manager.store.list()))
+    elif args.action == "status":
+        job = manager.refresh(args.id)
+        print(job_details(job, manager.store.events(job.id)))
+    elif args.action == "fetch":
+        job = manager.wait(args.id, timeout=args.timeout) if args.wait else manager.refresh(args.id)
+        if job.state != "done":
+            print(f"job {job.id} is '{job.state}', not done" + (f": {job.error}" if job.error else ""), file=sys.stderr)
+            return 1
+        print(counts_text(job, compare=args.compare))
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                json.dump(result_json(job), fh, indent=2)
+            print(f"wrote {args.out}")
+    elif args.action == "sync":
+        report = manager.sync()
+        for job, what in report:
+            print(f"{job.id}  {job.state:<15} {what}")
+        if not report:
+            print("nothing to sync: every job is finished")
+    elif args.action == "cancel":
+        job = manager.cancel(args.id)
+        print(f"job {job.id} cancelled")
+    else:  # resubmit
+        job = manager.resubmit(args.id)
+        print(job.id)
+        return _finish(manager, job, args)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``qspectral`` command."""
     parser = argparse.ArgumentParser(prog="qspectral", description=__doc__.splitlines()[0])
@@ -89,11 +195,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="write the table as JSON to this file")
     p.set_defaults(func=_cmd_compare)
 
+    p = sub.add_parser("bench", help="time simulators on a workload; table + JSON + CSV + PNG")
+    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random"])
+    p.add_argument("--qubits", default="10:22:2", help="sizes: start:stop:step (stop included), a,b,c, or n")
+    p.add_argument("--backends", nargs="+", default=None, help="backends (default: every available one)")
+    p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs after one warm-up (median reported)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--budget", type=float, default=120.0, help="drop a backend at larger sizes once a run takes longer (s)")
+    p.add_argument("--out", default="results/bench", help="folder for the JSON, CSV and PNG")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_bench)
+
     p = sub.add_parser("circuits", help="export the canonical OpenQASM 3 circuits, or verify them on every backend")
     p.add_argument("action", choices=["export", "verify"])
     p.add_argument("--dir", default="circuits", help="the library folder (default: circuits)")
     p.add_argument("--backends", nargs="+", default=None, help="backends to verify on (default: every available one)")
     p.set_defaults(func=_cmd_circuits)
+
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--store", default=None,
+                       help="job store file (default: $QSPECTRAL_HOME/jobs.sqlite, QSPECTRAL_HOME defaulting to ~/.qspectral)")
+    waiting = argparse.ArgumentParser(add_help=False)
+    waiting.add_argument("--wait", action="store_true", help="poll until the job finishes, showing progress")
+    waiting.add_argument("--timeout", type=float, default=None, help="stop waiting after this many seconds")
+
+    p = sub.add_parser("submit", parents=[store, waiting],
+                       help="run a circuit on IBM Quantum, Amazon Braket or Aer and record the job")
+    p.add_argument("circuit", help="an OpenQASM 2/3 file, or 'qft': |x> -> QFT -> inverse QFT, measured")
+    p.add_argument("--qubits", type=int, default=None, help="qubits of the 'qft' round trip")
+    p.add_argument("--input", type=int, default=None, help="basis state x of the 'qft' round trip (default 1)")
+    p.add_argument("--provider", choices=["local", "ibm", "braket"], default="local", help="where to run (default: local)")
+    p.add_argument("--backend", default=None,
+                   help="aer (local); fake_sherbrooke-style names or a device such as ibm_brisbane (ibm); "
+                        "local or a device ARN (braket). Default: the provider's offline simulator")
+    p.add_argument("--shots", type=int, default=1024, help="number of shots (default: 1024)")
+    p.set_defaults(func=_cmd_submit)
+
+    p = sub.add_parser("jobs", help="list, inspect, fetch, sync, cancel or resubmit recorded jobs")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("list", parents=[store], help="every recorded job")
+    a = actions.add_parser("status", parents=[store], help="ask the provider, then show the job and its history")
+    a.add_argument("id", help="job id (or a unique prefix)")
+    a = actions.add_parser("fetch", parents=[store, waiting], help="print a finished job's counts")
+    a.add_argument("id", help="job id (or a unique prefix)")
+    a.add_argument("--compare", action="store_true", help="show the counts against the ideal distribution")
+    a.add_argument("--out", default=None, help="also write the counts as JSON to this file")
+    a = actions.add_parser("sync", parents=[store], help="reconcile every unfinished job with its provider")
+    a = actions.add_parser("cancel", parents=[store], help="cancel an unfinished job")
+    a.add_argument("id", help="job id (or a unique prefix)")
+    a = actions.add_parser("resubmit", parents=[store, waiting], help="send a job marked needs_resubmit (or failed) again")
+    a.add_argument("id", help="job id (or a unique prefix)")
+    p.set_defaults(func=_cmd_jobs)
     return parser
 
 

@@ -5,7 +5,8 @@ itself. Qiskit qubit ``q`` becomes PennyLane wire label ``q``, and the device's 
 ``[n-1, ..., 0]``, so ``qml.state()`` comes back already in qspectral's little-endian convention.
 
 Gates outside the table are expanded through their Qiskit ``definition`` (recursively); an opaque
-gate with a matrix becomes ``qml.QubitUnitary``. Exact QFT blocks (:class:`QFTBlock`, Qiskit's
+gate with a matrix becomes ``qml.QubitUnitary`` and Qiskit's ``DiagonalGate`` becomes
+``qml.DiagonalQubitUnitary``. Exact QFT blocks (:class:`QFTBlock`, Qiskit's
 ``QFTGate``) become one ``qml.QFT`` (wires reversed: PennyLane's first wire is the most
 significant bit), approximate ones ``qml.AQFT``.
 
@@ -131,6 +132,9 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
                 if mapped is not None:
                     ops.append(mapped)
                 continue
+            if op.name == "diagonal":  # Qiskit's DiagonalGate: one elementwise multiply, not 2^k gates
+                ops.append(_as_diagonal(op, wires))
+                continue
             if op.name == "unitary" or op.definition is None:
                 ops.append(_as_unitary(op, wires))
                 continue
@@ -138,6 +142,13 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
 
     visit(circuit, list(range(circuit.num_qubits)))
     return ops, phase[0]
+
+
+def _as_diagonal(op, wires: list[int]):
+    import pennylane as qml
+
+    # Qiskit's diagonal is indexed with qargs[0] least significant; PennyLane's first wire is the MSB.
+    return qml.DiagonalQubitUnitary(np.asarray(op.params, dtype=complex), wires=wires[::-1])
 
 
 def _as_unitary(op, wires: list[int]):

@@ -1,0 +1,262 @@
+"""The simulator benchmark behind ``qspectral bench qft|spectral-phase|spectral-filter|random``.
+
+For each register size it builds one seeded workload, checks every backend's memory need first
+(a refused backend gets a row saying why, nothing is allocated for it), runs each backend once to
+warm up and to check its output against a closed form, then times ``repeats`` more runs and keeps
+the median. Everything is measured in one process, so the ratios between backends are the
+meaningful numbers on a shared machine. Ratios are ``time / time of the engine`` where the engine
+ran, else ``time / fastest``.
+
+Workloads (``n`` qubits, complex128 unless ``dtype`` says otherwise):
+
+- ``qft``: the QFT of a random state; checked against ``sqrt(N) * numpy.fft.ifft``. Two bare
+  baselines are timed too: ``numpy.fft`` and ``torch.fft`` (one ``ifft`` of the same array);
+- ``spectral-phase``: QFT . diag(e^{i phi_k}) . inverse QFT (:func:`spectral_phase`); checked against
+  ``ifft(e^{i phi} fft(psi))``;
+- ``spectral-filter``: the block-encoded low-pass filter on ``n - 1`` data qubits plus the ancilla
+  (:func:`spectral_filter`); the ancilla-|0> half is checked against ``ifft(g fft(psi))``;
+- ``random``: Qiskit's random circuit of one- and two-qubit gates, depth 20, no QFT; checked
+  against the first backend's output (no closed form exists).
+
+Example:
+    >>> rows = run_benchmark("qft", [4], backends=["qiskit"], repeats=1, progress=False)
+    >>> sorted({r.backend for r in rows}) == ["numpy.fft", "qiskit", "torch.fft"]
+    True
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qspectral.conventions import apply_qft, random_state
+from qspectral.errors import QSpectralError
+from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
+from qspectral.quantum.qft import qft
+from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
+from qspectral.sim.compare import random_circuit
+
+WORKLOADS = ("qft", "spectral-phase", "spectral-filter", "random")
+#: Output agreement required of a complex128 run (complex64: 1e-4).
+TOLERANCES = {np.dtype(np.complex128): 1e-9, np.dtype(np.complex64): 1e-4}
+
+
+@dataclass
+class BenchRow:
+    """One backend at one size: median seconds, all repeat times, error and ratio."""
+
+    workload: str
+    num_qubits: int
+    backend: str
+    median_seconds: float | None
+    seconds: list[float]
+    max_abs_error: float | None
+    passed: bool
+    ratio: float | None = None
+    note: str = ""
+
+
+@dataclass
+class _Workload:
+    circuit: object
+    initial_state: np.ndarray
+    check: Callable[[np.ndarray], float] | None  # output -> error; None: compare with the first backend
+
+
+def _build(workload: str, n: int, seed: int) -> _Workload:
+    rng = np.random.default_rng(seed)
+    if workload == "qft":
+        psi = random_state(n, rng)
+        reference = apply_qft(psi)
+        return _Workload(qft(n), psi, lambda out: float(np.max(np.abs(out - reference))))
+    if workload == "spectral-phase":
+        psi = random_state(n, rng)
+        phases = rng.uniform(-np.pi, np.pi, 2**n)
+        reference = np.fft.ifft(np.exp(1j * phases) * np.fft.fft(psi))
+        return _Workload(spectral_phase(n, phases), psi, lambda out: float(np.max(np.abs(out - reference))))
+    if workload == "spectral-filter":
+        m = n - 1
+        data = random_state(m, rng)
+        k = np.minimum(np.arange(2**m), 2**m - np.arange(2**m))
+        gains = np.exp(-((k / max(2 ** (m - 3), 1)) ** 2))
+        reference = np.fft.ifft(gains * np.fft.fft(data))
+        psi = np.concatenate([data, np.zeros_like(data)])  # ancilla (highest qubit) in |0>
+        return _Workload(
+            spectral_filter(m, gains).circuit, psi, lambda out: float(np.max(np.abs(out[: 2**m] - reference)))
+        )
+    if workload == "random":
+        return _Workload(random_circuit(n, 20, seed=seed), random_state(n, rng), None)
+    raise QSpectralError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
+
+
+def _time(run: Callable[[], np.ndarray], repeats: int) -> tuple[np.ndarray, list[float]]:
+    output = run()  # warm-up, and the output that is checked
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - start)
+    return output, seconds
+
+
+def _baselines(psi: np.ndarray) -> dict[str, Callable[[], np.ndarray]]:
+    import torch
+
+    scale = math.sqrt(psi.size)
+    tensor = torch.from_numpy(psi)
+    return {
+        "numpy.fft": lambda: np.fft.ifft(psi) * scale,
+        "torch.fft": lambda: torch.fft.ifft(tensor, norm="ortho").numpy(),
+    }
+
+
+def run_benchmark(
+    workload: str,
+    qubit_counts: list[int],
+    *,
+    backends: list[str] | None = None,
+    repeats: int = 3,
+    dtype: type | np.dtype = np.complex128,
+    seed: int = 0,
+    budget_seconds: float = 120.0,
+    progress: bool = True,
+) -> list[BenchRow]:
+    """Time ``workload`` at each size on each backend; see the module docstring.
+
+    A backend whose warm-up run took longer than ``budget_seconds`` is not run at larger sizes
+    (its rows say so), so a sweep to 26 qubits ends in reasonable time.
+    """
+    from tqdm import tqdm
+
+    if workload not in WORKLOADS:
+        raise QSpectralError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
+    names = backends if backends is not None else available_backends()
+    for name in names:
+        get_backend(name)  # unknown names fail before any work
+    dtype = np.dtype(dtype)
+    tolerance = TOLERANCES[dtype]
+    over_budget: set[str] = set()
+    rows: list[BenchRow] = []
+    steps = [(n, name) for n in qubit_counts for name in names]
+    bar = tqdm(total=len(steps), desc=f"bench {workload}", disable=None if progress else True, leave=False)
+    for n in qubit_counts:
+        size_rows: list[BenchRow] = []
+        work = None
+        reference_output = None
+        for name in names:
+            bar.set_postfix_str(f"n={n} {name}")
+            bar.update()
+            if name in over_budget:
+                size_rows.append(BenchRow(workload, n, name, None, [], None, False, note="skipped: over time budget at a smaller size"))
+                continue
+            try:
+                check_memory(n, name, dtype)
+            except QSpectralError as exc:
+                size_rows.append(BenchRow(workload, n, name, None, [], None, False, note=f"refused: {exc}"))
+                continue
+            work = work or _build(workload, n, seed)
+            start = time.perf_counter()
+            output, seconds = _time(
+                lambda: simulate(work.circuit, name, initial_state=work.initial_state, dtype=dtype), repeats
+            )
+            if time.perf_counter() - start > budget_seconds * (1 + repeats):
+                over_budget.add(name)
+            if work.check is not None:
+                error = work.check(output)
+            elif reference_output is None:
+                reference_output, error = output, 0.0
+            else:
+                error = float(np.max(np.abs(output - reference_output)))
+            size_rows.append(
+                BenchRow(workload, n, name, statistics.median(seconds), seconds, error, error <= tolerance,
+                         note="" if work.check is not None or error else "reference for this size")
+            )
+        if workload == "qft" and work is not None:
+            for name, run in _baselines(work.initial_state).items():
+                output, seconds = _time(run, repeats)
+                error = work.check(output)
+                size_rows.append(BenchRow(workload, n, name, statistics.median(seconds), seconds, error, error <= tolerance, note="bare FFT baseline"))
+        timed = {r.backend: r.median_seconds for r in size_rows if r.median_seconds}
+        unit = timed.get("engine") or (min(timed.values()) if timed else None)
+        for r in size_rows:
+            if r.median_seconds and unit:
+                r.ratio = r.median_seconds / unit
+        rows.extend(size_rows)
+    bar.close()
+    return rows
+
+
+def parse_qubits(spec: str) -> list[int]:
+    """Parse ``"10:26:2"`` (start:stop:step, stop included), ``"12,18,22"`` or ``"20"``.
+
+    Example:
+        >>> parse_qubits("10:16:2"), parse_qubits("12,18"), parse_qubits("5")
+        ([10, 12, 14, 16], [12, 18], [5])
+    """
+    try:
+        if ":" in spec:
+            parts = [int(p) for p in spec.split(":")]
+            start, stop = parts[0], parts[1]
+            step = parts[2] if len(parts) > 2 else 1
+            counts = list(range(start, stop + 1, step))
+        else:
+            counts = [int(p) for p in spec.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise QSpectralError(f"cannot read qubit counts {spec!r}; write e.g. 10:26:2, 12,18,22 or 20")
+    return counts
+
+
+def format_table(rows: list[BenchRow]) -> str:
+    """One line per (size, backend): median time, ratio, error, note."""
+    header = f"{'workload':<16} {'n':>3} {'backend':<15} {'median':>11} {'ratio':>8} {'max |err|':>10}  note"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        median = f"{r.median_seconds * 1e3:9.1f}ms" if r.median_seconds is not None else f"{'-':>11}"
+        ratio = f"{r.ratio:7.2f}x" if r.ratio is not None else f"{'-':>8}"
+        error = f"{r.max_abs_error:10.1e}" if r.max_abs_error is not None else f"{'-':>10}"
+        flag = "" if r.passed or r.median_seconds is None else "FAIL "
+        lines.append(f"{r.workload:<16} {r.num_qubits:>3} {r.backend:<15} {median} {ratio} {error}  {flag}{r.note}")
+    return "\n".join(lines)
+
+
+def write_outputs(rows: list[BenchRow], directory: str | Path, name: str) -> list[Path]:
+    """Write ``NAME.json``, ``NAME.csv`` and ``NAME.png`` (time vs qubits, log scale) into ``directory``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    records = [asdict(r) for r in rows]
+    json_path, csv_path, png_path = (folder / f"{name}.{ext}" for ext in ("json", "csv", "png"))
+    json_path.write_text(json.dumps(records, indent=2) + "\n")
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[k for k in records[0] if k != "seconds"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for backend in dict.fromkeys(r.backend for r in rows):
+        points = [(r.num_qubits, r.median_seconds) for r in rows if r.backend == backend and r.median_seconds]
+        if points:
+            ax.plot(*zip(*points), marker="o", label=backend)
+    ax.set_yscale("log")
+    ax.set_xlabel("qubits")
+    ax.set_ylabel("median wall time (s)")
+    ax.set_title(f"qspectral bench {rows[0].workload}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=120)
+    plt.close(fig)
+    return [json_path, csv_path, png_path]
