@@ -23,17 +23,25 @@ from qspectral.conventions import (
 )
 from qspectral.errors import (
     BackendUnavailableError,
+    CredentialsError,
     InsufficientMemoryError,
+    InvalidJobError,
     InvalidParameterError,
     InvalidQubitsError,
     InvalidStateError,
+    JobLostError,
+    JobNotFoundError,
+    JobStateError,
+    ProviderError,
     QSpectralError,
+    SubmitUncertainError,
     UnknownBackendError,
     UnsupportedCircuitError,
 )
 from qspectral.quantum.qft import QFTBlock, aqft_error_bound, qft, qft_ops
 from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectral_filter, spectral_phase
 from qspectral.sim.backends import available_backends, backends, check_memory, simulate
+from qspectral.cloud import JobManager, JobStore, SamplingProgram, get_provider, qft_roundtrip, tv_distance
 
 __version__ = "0.1.0"
 
@@ -67,4 +75,18 @@ __all__ = [
     "spectral_phase",
     "to_pennylane_order",
     "validate_state",
+    # cloud (qspectral.cloud)
+    "CredentialsError",
+    "InvalidJobError",
+    "JobLostError",
+    "JobManager",
+    "JobNotFoundError",
+    "JobStateError",
+    "JobStore",
+    "ProviderError",
+    "SamplingProgram",
+    "SubmitUncertainError",
+    "get_provider",
+    "qft_roundtrip",
+    "tv_distance",
 ]

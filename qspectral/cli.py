@@ -122,8 +122,9 @@ def _finish(manager, job, args: argparse.Namespace) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from qspectral.cloud import SamplingProgram, load_circuit, qft_roundtrip
+    from qspectral.cloud import SamplingProgram, qft_roundtrip
     from qspectral.errors import InvalidJobError
+    from qspectral.quantum.qasm import load_qasm
 
     if args.circuit == "qft":
         if args.qubits is None:
@@ -132,7 +133,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     elif args.qubits is not None or args.input is not None:
         raise InvalidJobError("--qubits and --input apply to the keyword 'qft' only, not to a .qasm file")
     else:
-        circuit = load_circuit(args.circuit)
+        circuit = load_qasm(args.circuit)
     program = SamplingProgram.from_circuit(circuit)
     manager = _cloud_manager(args)
     job = manager.submit(program, args.provider, args.backend, shots=args.shots)

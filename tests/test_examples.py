@@ -35,7 +35,17 @@ EXAMPLES = {
 }
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES_DIR.glob("*.py")))
+#: Examples with a test of their own that checks more than the printed line (script -> test file).
+DEDICATED = {"submit_offline.py": "tests/cloud/test_example.py"}
+
+
+def test_dedicated_example_tests_exist():
+    root = EXAMPLES_DIR.parent
+    for script, test_file in DEDICATED.items():
+        assert (EXAMPLES_DIR / script).is_file() and script in (root / test_file).read_text()
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES_DIR.glob("*.py") if p.name not in DEDICATED))
 def test_example_runs_and_its_check_passes(script, tmp_path):
     assert script in EXAMPLES, (
         f"examples/{script} is not listed in tests/test_examples.py::EXAMPLES; add it with the "

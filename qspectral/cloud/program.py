@@ -1,0 +1,225 @@
+r"""What a cloud job runs: a unitary circuit, the qubits it reads out, and the ideal distribution.
+
+**Bit order of outcomes (every provider).** A job's counts map an integer *outcome* to a count.
+Bit ``j`` of the outcome is the value read into classical bit ``j``, which holds qubit
+``measured[j]``. For the default read-out (a circuit without measurements: every qubit, in order)
+bit ``q`` of the outcome is qubit ``q``, so the outcome is exactly the statevector index of
+:mod:`qspectral.conventions`. Written as a bitstring, the rightmost character is bit 0 (Qiskit's
+order); Braket reports bitstrings the other way round, and the Braket provider converts them.
+
+**Ideal distribution.** ``P(outcome)`` is the sum of ``|amplitude|**2`` of
+:func:`qspectral.simulate` over the statevector indices that read out as ``outcome``.
+
+**The ``qft`` job.** :func:`qft_roundtrip` prepares a basis state ``|x>``, applies the QFT, a
+barrier and the inverse QFT, and measures every qubit. The barrier stops a transpiler from
+cancelling the two transforms, so hardware really runs both; the ideal outcome is ``x`` with
+probability 1, which makes both noise (the total-variation distance to ideal) and any bit-order
+mistake (``x`` read back reversed) visible in one number. (The plain QFT of ``|0>`` would give a
+uniform distribution, which a bit-order mistake cannot change.)
+
+Example:
+    >>> program = SamplingProgram.from_circuit(qft_roundtrip(3, 6))
+    >>> program.measured, int(program.ideal_distribution().argmax())
+    ((0, 1, 2), 6)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit import ClassicalRegister, ControlFlowOp, Gate
+
+from qspectral.errors import InvalidQubitsError, UnsupportedCircuitError
+
+#: Above this many qubits the ideal distribution (a statevector simulation) is not computed.
+MAX_IDEAL_QUBITS = 20
+
+
+@dataclass(frozen=True)
+class SamplingProgram:
+    """A unitary circuit plus its read-out: outcome bit ``j`` is the measured value of qubit ``measured[j]``.
+
+    Build it with :meth:`from_circuit` (from any circuit with final measurements, or none) or
+    :meth:`from_qasm3` (from the job store's text).
+    """
+
+    unitary: QuantumCircuit
+    measured: tuple[int, ...]
+
+    @classmethod
+    def from_circuit(cls, circuit: QuantumCircuit) -> "SamplingProgram":
+        """Split ``circuit`` into its unitary part and its final measurements.
+
+        A circuit without measurements reads out every qubit, qubit ``q`` into bit ``q``.
+        Otherwise every classical bit must be measured exactly once, after the last gate on its
+        qubit. Resets, mid-circuit measurements, classical control and unbound parameters raise
+        :class:`~qspectral.errors.UnsupportedCircuitError`.
+
+        Example:
+            >>> qc = QuantumCircuit(3, 2); _ = qc.h(1); _ = qc.measure([2, 1], [0, 1])
+            >>> SamplingProgram.from_circuit(qc).measured
+            (2, 1)
+        """
+        if not isinstance(circuit, QuantumCircuit):
+            raise TypeError(
+                f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}; load a .qasm "
+                "file with qspectral.quantum.qasm.load_qasm or build one with qiskit"
+            )
+        if circuit.parameters:
+            names = ", ".join(sorted(p.name for p in circuit.parameters)[:5])
+            raise UnsupportedCircuitError(
+                f"the circuit has unbound parameters ({names}); bind them with "
+                "circuit.assign_parameters({...}) before submitting"
+            )
+        unitary = QuantumCircuit(circuit.num_qubits, global_phase=circuit.global_phase)
+        clbit_of_qubit: dict[int, int] = {}
+        qubit_of_clbit: dict[int, int] = {}
+        for inst in circuit.data:
+            op = inst.operation
+            qubits = [circuit.find_bit(q).index for q in inst.qubits]
+            if op.name == "measure":
+                q, c = qubits[0], circuit.find_bit(inst.clbits[0]).index
+                if q in clbit_of_qubit:
+                    raise UnsupportedCircuitError(
+                        f"qubit {q} is measured twice; measure each qubit once, at the end"
+                    )
+                if c in qubit_of_clbit:
+                    raise UnsupportedCircuitError(
+                        f"classical bit {c} is written by two measurements; give each one its own bit"
+                    )
+                clbit_of_qubit[q], qubit_of_clbit[c] = c, q
+                continue
+            if op.name == "barrier":
+                unitary.append(op, [unitary.qubits[q] for q in qubits])
+                continue
+            if isinstance(op, ControlFlowOp) or inst.clbits or not isinstance(op, Gate):
+                raise UnsupportedCircuitError(
+                    f"the circuit contains '{op.name}', which is not a gate or a final measurement; "
+                    "cloud jobs take unitary gates followed by measurements: remove resets, "
+                    "classical control and mid-circuit measurements"
+                )
+            late = [q for q in qubits if q in clbit_of_qubit]
+            if late:
+                raise UnsupportedCircuitError(
+                    f"gate '{op.name}' acts on qubit {late[0]} after it was measured; mid-circuit "
+                    "measurements are not supported: move every measurement to the end"
+                )
+            unitary.append(op, [unitary.qubits[q] for q in qubits])
+        if not qubit_of_clbit:
+            if circuit.num_clbits:
+                raise UnsupportedCircuitError(
+                    f"the circuit has {circuit.num_clbits} classical bits but no measurement; "
+                    "add measurements or remove the classical register"
+                )
+            return cls(unitary, tuple(range(circuit.num_qubits)))
+        unread = [c for c in range(circuit.num_clbits) if c not in qubit_of_clbit]
+        if unread:
+            raise UnsupportedCircuitError(
+                f"classical bit {unread[0]} is never measured; measure into every classical bit or "
+                "remove the unused ones"
+            )
+        return cls(unitary, tuple(qubit_of_clbit[c] for c in range(circuit.num_clbits)))
+
+    @classmethod
+    def from_qasm3(cls, text: str) -> "SamplingProgram":
+        """Rebuild a program from :meth:`to_qasm3`'s text."""
+        from qspectral.quantum.qasm import load_qasm
+
+        return cls.from_circuit(load_qasm(text))
+
+    @property
+    def num_qubits(self) -> int:
+        """Qubits of the circuit."""
+        return self.unitary.num_qubits
+
+    @property
+    def num_bits(self) -> int:
+        """Bits of an outcome (the number of measured qubits)."""
+        return len(self.measured)
+
+    def measured_circuit(self) -> QuantumCircuit:
+        """The unitary followed by ``measure measured[j] -> meas[j]`` in one register ``meas``."""
+        circuit = self.unitary.copy()
+        register = ClassicalRegister(self.num_bits, "meas")
+        circuit.add_register(register)
+        circuit.measure(list(self.measured), register)
+        return circuit
+
+    def to_qasm3(self) -> str:
+        """OpenQASM 3 text of :meth:`measured_circuit`: what the job store records.
+
+        The unitary part is written by qspectral's exporter (:func:`qspectral.quantum.qasm.to_qasm3`:
+        QFT blocks stay named gates, other non-standard gates are defined over a fixed basis), then
+        the read-out is appended.
+        """
+        from qiskit import qasm3
+
+        from qspectral.quantum.qasm import load_qasm, to_qasm3
+
+        exported = load_qasm(to_qasm3(self.unitary))
+        return qasm3.dumps(SamplingProgram(exported, self.measured).measured_circuit())
+
+    def ideal_distribution(self) -> np.ndarray:
+        """``P(outcome)`` for every outcome ``0 .. 2**num_bits - 1``, from a noiseless statevector.
+
+        Raises InvalidQubitsError above :data:`MAX_IDEAL_QUBITS` qubits.
+
+        Example:
+            >>> qc = QuantumCircuit(2); _ = qc.h(0)
+            >>> SamplingProgram.from_circuit(qc).ideal_distribution().round(3).tolist()
+            [0.5, 0.5, 0.0, 0.0]
+        """
+        from qspectral.sim.backends import simulate
+
+        n = self.num_qubits
+        if n > MAX_IDEAL_QUBITS:
+            raise InvalidQubitsError(
+                f"the ideal distribution of a {n}-qubit circuit is not computed (limit "
+                f"{MAX_IDEAL_QUBITS} qubits); compare smaller circuits"
+            )
+        probs = np.abs(simulate(self.unitary, "aer")) ** 2
+        index = np.arange(2**n)
+        outcome = np.zeros(2**n, dtype=np.int64)
+        for j, q in enumerate(self.measured):
+            outcome |= ((index >> q) & 1) << j
+        return np.bincount(outcome, weights=probs, minlength=2**self.num_bits)
+
+
+def qft_roundtrip(num_qubits: int, basis_state: int = 1) -> QuantumCircuit:
+    """``|x>`` -> QFT -> barrier -> inverse QFT, every qubit measured: ideally ``x`` every shot.
+
+    ``x = basis_state`` is prepared with X gates on its set bits (qubit ``q`` = bit ``q``). The
+    default ``x = 1`` sets only qubit 0, so reading the register backwards would show ``2**(n-1)``.
+
+    Example:
+        >>> qft_roundtrip(3, 5).count_ops()["x"]
+        2
+    """
+    from qspectral.quantum.qft import qft
+
+    if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)) or num_qubits < 1:
+        raise InvalidQubitsError(f"the QFT round trip needs an integer number of qubits >= 1, got {num_qubits!r}")
+    if isinstance(basis_state, bool) or not isinstance(basis_state, (int, np.integer)) or not (
+        0 <= basis_state < 2**num_qubits
+    ):
+        raise InvalidQubitsError(
+            f"the input basis state must be an integer in 0..{2**num_qubits - 1} for "
+            f"{num_qubits} qubits, got {basis_state!r}"
+        )
+    circuit = QuantumCircuit(num_qubits, name=f"qft_roundtrip_{basis_state}")
+    for q in range(num_qubits):
+        if (basis_state >> q) & 1:
+            circuit.x(q)
+    circuit.compose(qft(num_qubits), inplace=True)
+    circuit.barrier()
+    circuit.compose(qft(num_qubits, inverse=True), inplace=True)
+    circuit.measure_all()
+    return circuit
+
+
+def circuit_hash(qasm3_text: str) -> str:
+    """SHA-256 of a circuit's OpenQASM 3 text (hex): how the job store identifies a circuit."""
+    return hashlib.sha256(qasm3_text.encode("utf-8")).hexdigest()
