@@ -40,10 +40,23 @@ from qspectral.errors import (
 )
 from qspectral.quantum.qft import QFTBlock, aqft_error_bound, qft, qft_ops
 from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectral_filter, spectral_phase
+from qspectral.quantum.evolution import dissipative_evolution, evolution_circuit, wave_decode, wave_encode
+from qspectral.quantum.readout import magnitude_readout_error, shots_for_error
 from qspectral.sim.backends import available_backends, backends, check_memory, simulate
 from qspectral.cloud import JobManager, JobStore, SamplingProgram, get_provider, qft_roundtrip, tv_distance
 
 __version__ = "0.1.0"
+
+# The torch statevector engine loads on first use, so that `import qspectral` does not import torch.
+_ENGINE_API = {"compile_circuit", "run_circuit"}
+
+
+def __getattr__(name: str):
+    if name in _ENGINE_API:
+        from qspectral.sim import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'qspectral' has no attribute {name!r}")
 
 __all__ = [
     "BackendUnavailableError",
@@ -62,6 +75,7 @@ __all__ = [
     "available_backends",
     "backends",
     "check_memory",
+    "compile_circuit",
     "fidelity",
     "fourier_shift",
     "from_pennylane_order",
@@ -70,11 +84,19 @@ __all__ = [
     "qft_ops",
     "random_state",
     "reverse_qubit_order",
+    "run_circuit",
     "simulate",
     "spectral_filter",
     "spectral_phase",
     "to_pennylane_order",
     "validate_state",
+    # spectral evolution of linear PDEs (qspectral.quantum.evolution, .readout)
+    "dissipative_evolution",
+    "evolution_circuit",
+    "magnitude_readout_error",
+    "shots_for_error",
+    "wave_decode",
+    "wave_encode",
     # cloud (qspectral.cloud)
     "CredentialsError",
     "InvalidJobError",

@@ -136,3 +136,14 @@ def test_validate_state_wrong_length_names_the_needed_length():
 def test_validate_qubits_errors(num_qubits, qubits, fragment):
     with pytest.raises(InvalidQubitsError, match=fragment):
         validate_qubits(num_qubits, qubits)
+
+
+def test_complex64_states_are_validated_in_single_precision_without_a_copy():
+    psi = random_state(12, seed=5).astype(np.complex64)
+    assert validate_state(psi) is psi  # no upcast copy
+    slightly_off = random_state(12, seed=5) * (1 + 5e-7)
+    validate_state(slightly_off.astype(np.complex64))  # within single-precision tolerance
+    with pytest.raises(InvalidStateError, match="not normalised"):
+        validate_state(slightly_off)  # the same state in complex128 is held to 1e-8
+    with pytest.raises(InvalidStateError, match="not normalised"):
+        validate_state(psi * np.float32(1.001))

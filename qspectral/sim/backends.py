@@ -328,3 +328,37 @@ def simulate(
     if not plan.is_identity:
         out = plan.extract(out)
     return np.asarray(out, dtype=dtype)
+
+
+# qspectral's own torch engine (qspectral.sim.engine); torch is imported only when it is used.
+def _run_engine(device: str) -> Callable:
+    def run(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+        from qspectral.sim.engine import run_for_simulate
+
+        return run_for_simulate(circuit, initial, dtype, device)
+
+    return run
+
+
+def _engine_gpu_missing() -> str | None:
+    from qspectral.sim.engine import cuda_missing
+
+    return cuda_missing()
+
+
+# Peak host memory of an engine run, in states: the validated input (1), the working state and
+# the FFT's output (2), and MKL's FFT workspace (1; from 2**27 amplitudes the engine splits its
+# FFTs and needs none). A complex64 input adds 1: simulate() validates it as complex128.
+register_backend(
+    Backend(
+        "engine", "qspectral torch engine (CPU): QFTs as FFTs, fused gates", False, 4.0,
+        "pip install torch", _run_engine("cpu"), lambda: _module_missing("torch", "pip install torch"),
+    )
+)
+register_backend(
+    Backend(
+        "engine.gpu", "qspectral torch engine on a CUDA GPU", True, 3.0,
+        "pip install torch --index-url https://download.pytorch.org/whl/cu126", _run_engine("cuda"),
+        _engine_gpu_missing,
+    )
+)

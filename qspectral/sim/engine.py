@@ -1,0 +1,218 @@
+r"""qspectral's statevector engine: Qiskit circuits on torch, with every QFT run as one FFT.
+
+:func:`run_circuit` compiles a circuit (:func:`~qspectral.sim.engine_plan.compile_circuit`: QFT
+blocks and QFTs written as h/cp gates become FFT steps, runs of diagonal gates one elementwise
+multiply, other gates small fused GEMMs, SWAPs relabellings) and executes it
+(:func:`~qspectral.sim.engine_executor.execute`) on a batch of states, on CPU or CUDA, in
+complex64 or complex128. It is registered in :func:`~qspectral.sim.backends.simulate` as the
+backends ``engine`` (CPU) and ``engine.gpu`` (CUDA).
+
+**Conventions** (:mod:`qspectral.conventions`): states are ``(batch, 2**n)`` tensors, qubit ``q``
+is bit ``q`` of the index (little-endian, Qiskit's order); the QFT is ``sqrt(N) * ifft``.
+
+**Batches and gradients.** ``initial_state`` may hold one state or a batch; ``parameters`` binds
+the circuit's Qiskit :class:`~qiskit.circuit.Parameter` objects (or their names) to floats or real
+tensors of shape ``()`` or ``(batch,)``; every batched input must have the same batch size (or 1).
+Gradients flow through tensor parameters (and parameter expressions of them) and through a tensor
+``initial_state``. To run one circuit many times, compile it once and call ``execute``.
+
+Example:
+    >>> import numpy as np, torch
+    >>> from qiskit import QuantumCircuit
+    >>> from qiskit.circuit import Parameter
+    >>> from qspectral import qft
+    >>> psi = run_circuit(qft(3), np.eye(8)[5])                     # QFT of |5>: one FFT
+    >>> bool(np.allclose(psi[0].numpy(), np.sqrt(8) * np.fft.ifft(np.eye(8)[5])))
+    True
+    >>> theta = Parameter("theta")
+    >>> qc = QuantumCircuit(1); _ = qc.ry(theta, 0)
+    >>> angles = torch.tensor([0.0, np.pi], dtype=torch.float64, requires_grad=True)
+    >>> out = run_circuit(qc, parameters={theta: angles})            # a batch of two runs
+    >>> out.abs().pow(2)[:, 1].round(decimals=6).tolist()            # P(1) = sin^2(theta/2)
+    [0.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from qiskit.circuit import Parameter, QuantumCircuit
+
+from qspectral.errors import InsufficientMemoryError, InvalidStateError, UnsupportedCircuitError
+from qspectral.sim.backends import check_circuit
+from qspectral.sim.engine_executor import execute, execute_owned
+from qspectral.sim.engine_kernels import check_dtype, zero_state
+from qspectral.sim.engine_plan import MAX_FUSED, compile_circuit
+
+__all__ = ["compile_circuit", "execute", "run_circuit"]
+
+#: Norm tolerance on an initial state, per dtype.
+_NORM_ATOL = {torch.complex64: 1e-5, torch.complex128: 1e-8}
+#: How to get a CUDA build of torch (see https://pytorch.org/get-started/locally/).
+CUDA_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cu126"
+
+
+def _bind(circuit: QuantumCircuit, parameters: Mapping | None) -> dict[Parameter, float | torch.Tensor]:
+    """Map the user's keys (Parameter objects or names) to the circuit's parameters; check coverage."""
+    by_name = {p.name: p for p in circuit.parameters}
+    values: dict[Parameter, float | torch.Tensor] = {}
+    for key, value in (parameters or {}).items():
+        name = key if isinstance(key, str) else getattr(key, "name", None)
+        param = by_name.get(name)
+        if param is None or (not isinstance(key, str) and key != param):
+            raise UnsupportedCircuitError(
+                f"parameters has a value for {key!r}, which is not a parameter of the circuit; "
+                f"its parameters are: {', '.join(sorted(by_name)) or 'none'}"
+            )
+        if isinstance(value, torch.Tensor):
+            if value.is_complex() or value.dim() > 1:
+                raise InvalidStateError(
+                    f"the value of parameter {name!r} must be a real scalar or a 1-D batch, "
+                    f"got a {value.dtype} tensor of shape {tuple(value.shape)}"
+                )
+        elif not isinstance(value, (int, float, np.floating, np.integer)):
+            raise TypeError(
+                f"the value of parameter {name!r} must be a float or a torch tensor, got {type(value).__name__}"
+            )
+        values[param] = value
+    missing = [p.name for p in circuit.parameters if p not in values]
+    if missing:
+        raise UnsupportedCircuitError(
+            f"the circuit has {len(missing)} parameter(s) without a value ({', '.join(missing[:5])}); "
+            "pass them as parameters={parameter_or_name: value_or_tensor, ...} or bind them with "
+            "circuit.assign_parameters"
+        )
+    return values
+
+
+def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tuple[torch.Tensor, bool]:
+    """The validated ``(batch, 2**n)`` start state, and whether it is a new tensor (not the caller's)."""
+    if initial_state is None:
+        return zero_state(num_qubits, dtype=dtype, device=device), True
+    given = initial_state if isinstance(initial_state, torch.Tensor) else torch.as_tensor(np.asarray(initial_state))
+    if not given.is_complex() and not given.is_floating_point():
+        raise InvalidStateError(f"initial_state must hold complex or real amplitudes, got {given.dtype}")
+    state = given.unsqueeze(0) if given.dim() == 1 else given
+    if state.dim() != 2 or state.shape[1] != 2**num_qubits:
+        raise InvalidStateError(
+            f"initial_state has shape {tuple(state.shape)} but the circuit has {num_qubits} qubits; "
+            f"pass shape ({2**num_qubits},) or (batch, {2**num_qubits})"
+        )
+    state = state.to(device=device, dtype=dtype)
+    norms = torch.linalg.vector_norm(state.detach(), dim=1)
+    if not bool(torch.isfinite(norms).all()):
+        raise InvalidStateError("initial_state has NaN or infinite amplitudes; check the computation that produced it")
+    worst = float((norms - 1).abs().max())
+    if worst > _NORM_ATOL[dtype]:
+        raise InvalidStateError(
+            f"initial_state is not normalised: a norm differs from 1 by {worst:.3g} "
+            f"(tolerance {_NORM_ATOL[dtype]:g}); divide each state by its norm"
+        )
+    return state, state.data_ptr() != given.data_ptr()
+
+
+def _batch_size(state: torch.Tensor, values: Mapping) -> int:
+    sizes = {state.shape[0]} | {v.shape[0] for v in values.values() if isinstance(v, torch.Tensor) and v.dim() == 1}
+    sizes.discard(1)
+    if len(sizes) > 1:
+        raise InvalidStateError(
+            f"the batched inputs disagree on the batch size ({sorted(sizes)}); the initial states and "
+            "every batched parameter must share one batch size (or have batch size 1)"
+        )
+    return sizes.pop() if sizes else 1
+
+
+def run_circuit(
+    circuit: QuantumCircuit,
+    initial_state: np.ndarray | torch.Tensor | None = None,
+    *,
+    parameters: Mapping[Parameter | str, float | torch.Tensor] | None = None,
+    dtype: torch.dtype = torch.complex128,
+    device: str | torch.device = "cpu",
+    max_fused: int = MAX_FUSED,
+) -> torch.Tensor:
+    """Simulate ``circuit`` on the engine and return the final states, shape ``(batch, 2**n)``.
+
+    Args:
+        circuit: a Qiskit circuit of unitary gates (no measurements, resets or classical
+            control), acting on its own qubits (a transpiled layout is not undone: use
+            :func:`~qspectral.sim.backends.simulate` for that).
+        initial_state: ``(2**n,)`` or ``(batch, 2**n)`` normalised amplitudes (numpy or torch;
+            default ``|0...0>``), little-endian. Never modified.
+        parameters: values for the circuit's unbound parameters, keyed by
+            :class:`~qiskit.circuit.Parameter` or name: floats or real tensors of shape ``()``
+            or ``(batch,)``. Gradients flow through tensors.
+        dtype: ``torch.complex128`` (default) or ``torch.complex64``.
+        device: ``"cpu"``, ``"cuda"``, ... (any torch device).
+        max_fused: the widest fused gate, in qubits.
+
+    Raises:
+        UnsupportedCircuitError: measurements or other non-unitary instructions; parameters
+            without a value, or values for names the circuit does not have.
+        InvalidStateError: an initial state of the wrong length, not normalised, or batch sizes
+            that disagree.
+
+    Example:
+        >>> from qiskit import QuantumCircuit
+        >>> qc = QuantumCircuit(2); _ = qc.h(0); _ = qc.cx(0, 1)
+        >>> run_circuit(qc).abs().pow(2).round(decimals=3).tolist()
+        [[0.5, 0.0, 0.0, 0.5]]
+    """
+    check_dtype(dtype)
+    values = _bind(circuit, parameters)
+    check_circuit(circuit.assign_parameters({p: 0.0 for p in values}) if values else circuit)
+    state, fresh = _initial(initial_state, circuit.num_qubits, dtype, device)
+    _batch_size(state, values)
+    box = [state]
+    del state  # a fresh start state is handed over: the engine may overwrite and free it
+    return execute_owned(compile_circuit(circuit, max_fused=max_fused), box, values, owned=fresh)
+
+
+# --------------------------------------------------------------------------------------------
+# the simulate() backends
+# --------------------------------------------------------------------------------------------
+
+
+def cuda_missing() -> str | None:
+    """Why ``engine.gpu`` cannot run here, or None when torch sees a CUDA device."""
+    if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+        return (
+            f"this torch build ({torch.__version__}) is CPU-only; on a machine with an NVIDIA GPU "
+            f"install a CUDA build: {CUDA_TORCH}"
+        )
+    if not torch.cuda.is_available():
+        return (
+            "torch was built with CUDA but finds no CUDA device here (no GPU, or no driver); "
+            f"on a machine with an NVIDIA GPU: {CUDA_TORCH}"
+        )
+    return None
+
+
+def _check_gpu_memory(num_qubits: int, dtype: torch.dtype, device: torch.device) -> None:
+    free, _ = torch.cuda.mem_get_info(device)
+    needed = 3 * 2**num_qubits * (8 if dtype == torch.complex64 else 16)
+    if needed > free:
+        raise InsufficientMemoryError(
+            f"a {num_qubits}-qubit {dtype} run on the GPU needs about {needed / 2**30:.1f} GiB "
+            f"(three states: working pair and the FFT's workspace) but {free / 2**30:.1f} GiB are free on "
+            f"{device}; use fewer qubits or complex64"
+        )
+
+
+def run_for_simulate(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype, device: str) -> np.ndarray:
+    """The ``simulate()`` runner: ``circuit`` is already checked, ``initial`` validated (or None)."""
+    torch_dtype = torch.complex64 if np.dtype(dtype) == np.complex64 else torch.complex128
+    target = torch.device(device)
+    if target.type == "cuda":
+        _check_gpu_memory(circuit.num_qubits, torch_dtype, target)
+    program = compile_circuit(circuit)
+    with torch.no_grad():
+        if initial is None:
+            out = execute(program, dtype=torch_dtype, device=target)
+        else:
+            given = torch.from_numpy(initial).reshape(1, -1)
+            box = [given.to(device=target, dtype=torch_dtype)]
+            out = execute_owned(program, box, None, owned=box[0].data_ptr() != given.data_ptr())
+    return out[0].cpu().numpy()

@@ -1,0 +1,313 @@
+r"""Execute a compiled :class:`~qspectral.sim.engine_plan.Program` on a batch of torch states.
+
+**Layout.** The executor keeps the state's index bits as a permutation of the wires
+(``holder[p]`` is the wire at bit ``p``) and moves wires only when a step needs them elsewhere:
+
+- a matrix step needs its wires on adjacent bits (then it is one batched GEMM on a view of the
+  state); if they are not, one permuted copy brings them together, keeping the lowest bits in
+  place so that the copy moves contiguous runs;
+- a QFT step runs one ``torch.fft`` along the axis its wires form (torch may return that axis
+  innermost: a relabelling, not a copy);
+- a diagonal step multiplies in place, broadcasting over the current layout; a multiplexed step
+  (uniformly controlled one-qubit gate) is four broadcast multiply-adds;
+- ``swap`` gates were already turned into relabellings by the compiler.
+
+The result is permuted back to the plain order (qubit ``q`` = bit ``q``) once, at the end.
+
+**Memory.** Without autograd the executor works in two buffers (the current state and a spare it
+reuses), frees the spare before each FFT (which allocates its output), and may free the input
+when it created it (:func:`execute` with ``state=None``). A state-sized FFT also makes MKL
+allocate a state-sized workspace, so from ``LEAN_FFT_AMPLITUDES`` amplitudes a QFT runs as two
+half-length FFTs and a twiddle instead: the peak is then about two states. With autograd every
+step's output is kept for the backward pass.
+
+Example:
+    >>> from qspectral import qft
+    >>> from qspectral.sim.engine_plan import compile_circuit
+    >>> out = execute(compile_circuit(qft(4)))                # QFT of |0000>: the uniform state
+    >>> bool(torch.allclose(out, torch.full((1, 16), 0.25, dtype=torch.complex128)))
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+
+import torch
+from qiskit.circuit import Parameter
+
+from qspectral.errors import UnsupportedCircuitError
+from qspectral.sim.engine_kernels import (
+    bring_high,
+    bring_low,
+    diagonal_at,
+    fft_bits,
+    is_contiguous_block,
+    matrix_at,
+    multiplexed_at,
+    permute_positions,
+    qft_orders,
+    twiddle,
+    zero_state,
+)
+from qspectral.sim.engine_plan import Program, Resolver, step_operator
+
+_REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+#: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
+#: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
+#: split one does not (peak two), at some cost in time.
+LEAN_FFT_AMPLITUDES = 2**27
+#: States (batch x amplitudes) up to this size run on one CPU thread.
+SMALL_STATE = 2**15
+
+
+#: A gate on adjacent bits above bit ``low`` is a batch of GEMMs of width ``2**low``: fast from here.
+_MIN_GEMM_WIDTH_BITS = 4
+
+
+def _gemm_in_place(positions: Sequence[int], num_qubits: int) -> bool:
+    """True when a matrix on index bits ``positions`` is a fast GEMM on a view of the state.
+
+    The bits must be adjacent; then the GEMM is one matrix product when they are the lowest or
+    the highest bits, or a batch of products of width ``2**min(positions)``, fast only when that
+    width is large enough (or the matrix small).
+    """
+    if not is_contiguous_block(positions):
+        return False
+    low, k = min(positions), len(positions)
+    return low == 0 or low + k == num_qubits or k <= 2 or low >= _MIN_GEMM_WIDTH_BITS
+
+
+def _gemm_layout(holder: list[int], wires: Sequence[int], lowest: int) -> list[int]:
+    """Where to move a gate's ``wires`` (``lowest`` = their lowest bit now) so that they are adjacent.
+
+    The bits below ``lowest`` stay put, so the permuted copy moves runs of ``2**lowest``
+    contiguous amplitudes; the gate lands just above them when that run is long enough for a
+    fast batched GEMM, else at the top (the bits below keep their order).
+    """
+    if lowest >= _MIN_GEMM_WIDTH_BITS:
+        moving = set(wires)
+        return holder[:lowest] + list(wires) + [w for w in holder[lowest:] if w not in moving]
+    return bring_high(holder, wires)[1]
+
+
+class _Executor:
+    """Runs a program's steps on one state tensor, moving wires between index bits lazily."""
+
+    def __init__(self, state: torch.Tensor, num_qubits: int, in_place: bool, owned: bool) -> None:
+        self.state = state
+        self.n = num_qubits
+        self.in_place = in_place
+        self.owned = owned  # False: the tensor is the caller's and is never written to
+        self.spare: torch.Tensor | None = None
+        self.holder = list(range(num_qubits))  # holder[p] = wire at index bit p
+
+    def _position(self, wires: Sequence[int]) -> list[int]:
+        where = {w: p for p, w in enumerate(self.holder)}
+        return [where[w] for w in wires]
+
+    def _buffer(self, shape: tuple[int, int]) -> torch.Tensor | None:
+        if not self.in_place:
+            return None
+        spare, self.spare = self.spare, None
+        if spare is not None and tuple(spare.shape) == shape:
+            return spare
+        return torch.empty(shape, dtype=self.state.dtype, device=self.state.device)
+
+    def _advance(self, new: torch.Tensor) -> None:
+        old, self.state = self.state, new
+        if self.in_place and self.owned and old.shape == new.shape and old.data_ptr() != new.data_ptr():
+            self.spare = old
+        self.owned = True
+
+    def relayout(self, new_holder: Sequence[int]) -> None:
+        source = self._position(new_holder)
+        if source != list(range(self.n)):
+            self._advance(permute_positions(self.state, source, out=self._buffer(tuple(self.state.shape))))
+            self.holder = list(new_holder)
+
+    def matrix(self, matrix: torch.Tensor, wires: Sequence[int]) -> None:
+        positions = self._position(wires)
+        if not _gemm_in_place(positions, self.n):
+            self.relayout(_gemm_layout(self.holder, wires, min(positions)))
+            positions = self._position(wires)
+        batch = max(self.state.shape[0], matrix.shape[0] if matrix.dim() == 3 else 1)
+        out = self._buffer((batch, self.state.shape[1]))
+        self._advance(matrix_at(self.state, matrix, positions, out=out))
+
+    def diagonal(self, diagonal: torch.Tensor, wires: Sequence[int]) -> None:
+        in_place = self.in_place and self.owned
+        new = diagonal_at(self.state, diagonal, self._position(wires), in_place=in_place)
+        if new is not self.state:
+            self._advance(new)
+
+    def multiplexed(self, blocks: torch.Tensor, wires: Sequence[int]) -> None:
+        positions = self._position(wires)
+        out = self._buffer(tuple(self.state.shape))
+        self._advance(multiplexed_at(self.state, blocks, positions[0], positions[1:], out=out))
+
+    def fft(self, wires: Sequence[int], inverse: bool, do_swaps: bool) -> None:
+        read, write = qft_orders(wires, inverse=inverse, do_swaps=do_swaps)
+        m = len(read)
+        labels = self._labels(read)
+        rotated = labels is not None and labels != list(range(m))
+        if m >= 2 and (rotated or self.state.numel() >= LEAN_FFT_AMPLITUDES):
+            if labels is None:
+                self.relayout(bring_low(self.holder, read)[1])
+                labels = list(range(m))
+            self._split_fft(labels, inverse, write)
+            return
+        positions = self._position(read)
+        low = positions[0]
+        if positions != list(range(low, low + m)):
+            self.relayout(bring_low(self.holder, read)[1])
+            low = 0
+        moved = self._fresh(fft_bits, low, m, inverse=inverse)
+        self._land(low, m, moved, write)
+
+    def _labels(self, read: list[int]) -> list[int] | None:
+        """Which index bit of the subset each of the low ``m`` positions holds, if they hold the
+        subset as the two halves of a rotation (``j, j+1, ..., m-1, 0, ..., j-1``), else None."""
+        m = len(read)
+        index = {w: j for j, w in enumerate(read)}
+        labels = [index.get(w) for w in self.holder[:m]]
+        if None in labels or any(labels[p] != (labels[0] + p) % m for p in range(m)):
+            return None
+        return labels
+
+    def _land(self, low: int, count: int, moved: bool, outputs: Sequence) -> None:
+        """Record that bits ``low .. low+count-1`` were transformed and now hold ``outputs``."""
+        if moved:  # the transformed axis went innermost, the bits below it moved up
+            self.holder = list(outputs) + self.holder[:low] + self.holder[low + count :]
+        else:
+            self.holder[low : low + count] = list(outputs)
+
+    def _split_fft(self, labels: list[int], inverse: bool, write: list[int]) -> None:
+        """A length-``2**m`` DFT on the low ``m`` bits as two batched FFTs and a twiddle.
+
+        With the subset index ``x = x_L + 2**r x_H``: transform ``x_H`` (giving the low bits of the
+        output ``k``), multiply by ``w**(x_L k_low)``, transform ``x_L`` (giving the high bits of
+        ``k``). No FFT here is state-sized, so MKL allocates no state-sized workspace. ``labels``
+        (see :meth:`_labels`) is the input layout: in order (then ``r = m // 2``) or rotated
+        (then the halves are the two runs as they lie).
+        """
+        m = len(labels)
+        r = labels[-1] + 1 if labels[0] else m // 2  # x_L = subset bits 0 .. r-1
+        # Symbolic contents of the low m positions: ("x", bit) before, ("k", bit) after a stage.
+        content = [("x", j) for j in labels]
+        for bits, out_bits in (((r, m), (0, m - r)), ((0, r), (m - r, m))):
+            start = content.index(("x", bits[0]))
+            count = bits[1] - bits[0]
+            moved = self._fresh(fft_bits, start, count, inverse=inverse)
+            done = [("k", j) for j in range(*out_bits)]
+            content = done + content[:start] + content[start + count :] if moved else (
+                content[:start] + done + content[start + count :]
+            )
+            if out_bits[0] == 0:  # between the stages: the twiddle on (x_L, k_low)
+                bottom = next(p for p, c in enumerate(content) if c[0] != content[0][0])
+                new = twiddle(self.state, m, bottom, inverse=inverse, in_place=self.in_place)
+                if new is not self.state:
+                    self._advance(new)
+        self.holder[:m] = [write[j] for _, j in content]
+
+    def _fresh(self, transform, *args, **kwargs) -> bool:
+        """Run an FFT (which allocates its own output), freeing the spare buffer first so the peak
+        stays at two states; return its ``moved`` flag (see :func:`fft_bits`)."""
+        self.spare = None
+        out, moved = transform(self.state, *args, **kwargs)
+        self._advance(out)
+        return moved
+
+    def phase(self, factor) -> None:
+        if self.in_place and self.owned and not (isinstance(factor, torch.Tensor) and factor.dim()):
+            self.state.mul_(factor)
+            return
+        if isinstance(factor, torch.Tensor) and factor.dim():
+            factor = factor.to(self.state.dtype).unsqueeze(-1)
+        self._advance(self.state * factor)
+
+    def result(self, output_wires: Sequence[int]) -> torch.Tensor:
+        self.relayout(list(output_wires))
+        self.spare = None
+        return self.state if self.owned else self.state.clone()
+
+
+def execute(
+    program: Program,
+    state: torch.Tensor | None = None,
+    values: Mapping[Parameter, float | torch.Tensor] | None = None,
+    *,
+    dtype: torch.dtype = torch.complex128,
+    device: str | torch.device = "cpu",
+) -> torch.Tensor:
+    """Run a compiled ``program`` on ``state`` (``(batch, 2**n)``, never modified) with ``values``.
+
+    ``state=None`` starts from ``|0...0>`` in ``dtype`` on ``device``, created by the engine,
+    which then frees it as it goes: the lowest peak memory. No validation (:func:`run_circuit`
+    checks its inputs and calls this). Works in place in two buffers unless autograd has to
+    track ``state`` or a parameter.
+    """
+    if state is None:
+        box = [zero_state(program.num_qubits, dtype=dtype, device=device)]  # no other reference
+        return execute_owned(program, box, values, owned=True)
+    return execute_owned(program, [state], values, owned=False)
+
+
+def execute_owned(program: Program, box: list[torch.Tensor], values, *, owned: bool) -> torch.Tensor:
+    """:func:`execute` on the state in ``box``, which it takes out (so that, when ``owned``, the
+    engine holds the only reference and may overwrite and free it)."""
+    values = dict(values or {})
+    missing = program.parameters - values.keys()
+    if missing:
+        names = ", ".join(sorted(p.name for p in missing))
+        raise UnsupportedCircuitError(f"no value for the parameter(s) {names}; pass them in values")
+    state = box.pop()
+    tracked = torch.is_grad_enabled() and (
+        state.requires_grad or any(isinstance(v, torch.Tensor) and v.requires_grad for v in values.values())
+    )
+    resolve = Resolver(values, _REAL[state.dtype], state.device)
+    threads = _single_thread_if_small(state.device, state.numel())
+    run = _Executor(state, program.num_qubits, in_place=not tracked, owned=owned and not tracked)
+    del state
+    with threads:
+        _run_steps(program, run, resolve)
+        return run.result(program.output_wires)
+
+
+@contextlib.contextmanager
+def _single_thread_if_small(device: torch.device, amplitudes: int):
+    """Use one CPU thread for work on ``amplitudes`` (<= ``SMALL_STATE``) numbers, restored afterwards.
+
+    Below that size, starting the thread pool costs more than the work: MKL's batched FFT and
+    GEMM start it even for a handful of amplitudes, and any op that does waits for the slowest
+    thread (milliseconds per call on a busy machine, against microseconds on one thread).
+    """
+    threads = torch.get_num_threads()
+    if device.type != "cpu" or threads == 1 or amplitudes > SMALL_STATE:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_steps(program: Program, run: _Executor, resolve: Resolver) -> None:
+    dtype, device = run.state.dtype, run.state.device
+    for step in program.steps:
+        if step.kind == "fft":
+            run.fft(step.wires, step.inverse, step.do_swaps)
+            continue
+        with _single_thread_if_small(device, 0):  # fused operators are small (<= 2**16 numbers)
+            operator = step_operator(step, resolve, dtype, device)
+        if step.kind == "diagonal":
+            run.diagonal(operator, step.wires)
+        elif step.kind == "multiplexed":
+            run.multiplexed(operator, step.wires)
+        else:
+            run.matrix(operator, step.wires)
+    factor = resolve.phase(program.global_phase)
+    if factor is not None:
+        run.phase(factor)
