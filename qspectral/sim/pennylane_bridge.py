@@ -6,7 +6,8 @@ itself. Qiskit qubit ``q`` becomes PennyLane wire label ``q``, and the device's 
 
 Gates outside the table are expanded through their Qiskit ``definition`` (recursively); an opaque
 gate with a matrix becomes ``qml.QubitUnitary`` and Qiskit's ``DiagonalGate`` becomes
-``qml.DiagonalQubitUnitary``. Exact QFT blocks (:class:`QFTBlock`, Qiskit's
+``qml.DiagonalQubitUnitary`` (on more than :data:`HOST_DIAGONAL_QUBITS` qubits it is applied with
+numpy between two device runs, since the devices would build it as a dense matrix). Exact QFT blocks (:class:`QFTBlock`, Qiskit's
 ``QFTGate``) become one ``qml.QFT`` (wires reversed: PennyLane's first wire is the most
 significant bit), approximate ones ``qml.AQFT``.
 
@@ -21,6 +22,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
@@ -133,7 +135,8 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
                     ops.append(mapped)
                 continue
             if op.name == "diagonal":  # Qiskit's DiagonalGate: one elementwise multiply, not 2^k gates
-                ops.append(_as_diagonal(op, wires))
+                diagonal = np.asarray(op.params, dtype=complex)
+                ops.append(HostDiagonal(diagonal, wires) if len(wires) > HOST_DIAGONAL_QUBITS else _as_diagonal(diagonal, wires))
                 continue
             if op.name == "unitary" or op.definition is None:
                 ops.append(_as_unitary(op, wires))
@@ -144,11 +147,36 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
     return ops, phase[0]
 
 
-def _as_diagonal(op, wires: list[int]):
+def _as_diagonal(diagonal: np.ndarray, wires: list[int]):
     import pennylane as qml
 
     # Qiskit's diagonal is indexed with qargs[0] least significant; PennyLane's first wire is the MSB.
-    return qml.DiagonalQubitUnitary(np.asarray(op.params, dtype=complex), wires=wires[::-1])
+    return qml.DiagonalQubitUnitary(diagonal, wires=wires[::-1])
+
+
+#: Diagonals on more qubits than this are applied with numpy between device runs, because PennyLane's
+#: devices (lightning.qubit included) apply ``DiagonalQubitUnitary`` as a dense 2^k x 2^k matrix.
+HOST_DIAGONAL_QUBITS = 10
+
+
+@dataclass(frozen=True)
+class HostDiagonal:
+    """A diagonal gate applied on the host: ``state[i] *= diagonal[k(i)]``.
+
+    ``k(i)`` gathers the bits ``qubits[0], qubits[1], ...`` of ``i`` (``qubits[0]`` least
+    significant), Qiskit's convention for ``DiagonalGate``.
+    """
+
+    diagonal: np.ndarray
+    qubits: list[int]
+
+    def apply(self, state: np.ndarray) -> np.ndarray:
+        """Return ``state`` (qspectral order) times the diagonal."""
+        i = np.arange(state.size)
+        k = np.zeros(state.size, dtype=np.int64)
+        for j, qubit in enumerate(self.qubits):
+            k |= ((i >> qubit) & 1) << j
+        return state * self.diagonal[k].astype(state.dtype, copy=False)
 
 
 def _as_unitary(op, wires: list[int]):
@@ -181,14 +209,22 @@ def run_on_pennylane(
     device = qml.device(device_name, wires=wire_order, **kwargs)
 
     @qml.qnode(device)
-    def run():
-        if initial_state is not None:
-            qml.StatePrep(initial_state.astype(dtype), wires=wire_order)
-        for op in ops:
+    def run(start, segment):
+        if start is not None:
+            qml.StatePrep(start.astype(dtype), wires=wire_order)
+        for op in segment:
             qml.apply(op)
         return qml.state()
 
-    state = np.asarray(run())
+    # Device runs between host-applied diagonals.
+    state, segment = initial_state, []
+    for op in ops:
+        if isinstance(op, HostDiagonal):
+            state = op.apply(np.asarray(run(state, segment)))
+            segment = []
+        else:
+            segment.append(op)
+    state = np.asarray(run(state, segment))
     if phase:
         state = state * np.exp(1j * phase)
     return state

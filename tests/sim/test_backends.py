@@ -193,3 +193,18 @@ def test_gpu_backends_match_numpy(gpu_backend, rng):
     psi = random_state(10, rng)
     out = simulate(qft(10, [9, 2, 5, 0]), gpu_backend, initial_state=psi)
     assert np.max(np.abs(out - Statevector(psi).evolve(qft(10, [9, 2, 5, 0])).data)) < 1e-10
+
+
+@pytest.mark.parametrize("backend", PENNYLANE_BACKENDS)
+def test_wide_diagonal_runs_on_the_host_between_device_runs(backend, rng):
+    from qspectral.sim.pennylane_bridge import HOST_DIAGONAL_QUBITS
+
+    n = HOST_DIAGONAL_QUBITS + 2
+    qubits = [int(q) for q in rng.permutation(n)[: HOST_DIAGONAL_QUBITS + 1]]
+    circuit = QuantumCircuit(n)
+    circuit.h(0)
+    circuit.append(DiagonalGate(list(np.exp(1j * rng.uniform(0, 6, 2 ** len(qubits))))), qubits)
+    circuit.append(QFTGate(n), range(n))
+    psi = random_state(n, rng)
+    expected = Statevector(psi).evolve(circuit).data
+    assert np.max(np.abs(simulate(circuit, backend, initial_state=psi) - expected)) < 1e-11
