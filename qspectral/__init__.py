@@ -44,11 +44,35 @@ from qspectral.quantum.evolution import dissipative_evolution, evolution_circuit
 from qspectral.quantum.readout import magnitude_readout_error, shots_for_error
 from qspectral.sim.backends import available_backends, backends, check_memory, simulate
 from qspectral.cloud import JobManager, JobStore, SamplingProgram, get_provider, qft_roundtrip, tv_distance
+from qspectral.errors import InvalidModelError, InvalidSignalError, UnknownExperimentError
+from qspectral.spectral.analysis import (
+    PowerLawFit,
+    SpectralTracker,
+    combine_amplitude_phase,
+    convergence_steps,
+    fit_power_law,
+    frequency_errors,
+    power_spectrum_2d,
+    radial_average,
+    spearman_rho,
+    spectrum_1d,
+    split_amplitude_phase,
+    swap_amplitude_phase,
+)
 
 __version__ = "0.1.0"
 
 # The torch statevector engine loads on first use, so that `import qspectral` does not import torch.
 _ENGINE_API = {"compile_circuit", "run_circuit"}
+#: torch models, losses and experiments, loaded on first use too: name -> module
+_TORCH_API = {
+    **dict.fromkeys(("ReuploadingModel", "fourier_coefficients", "frequency_redundancy", "frequency_spectrum"),
+                    "qspectral.quantum.models"),
+    **dict.fromkeys(("MLP", "FourierFeatureMLP", "MultiGradeNet", "count_parameters"), "qspectral.classical.nets"),
+    **dict.fromkeys(("fourier_loss", "high_frequency_penalty", "high_frequency_weights"), "qspectral.spectral.losses"),
+    **dict.fromkeys(("experiment_names", "get_experiment"), "qspectral.experiments.registry"),
+    **dict.fromkeys(("report_all", "run_experiment", "write_run"), "qspectral.experiments.report"),
+}
 
 
 def __getattr__(name: str):
@@ -56,6 +80,10 @@ def __getattr__(name: str):
         from qspectral.sim import engine
 
         return getattr(engine, name)
+    if name in _TORCH_API:
+        import importlib
+
+        return getattr(importlib.import_module(_TORCH_API[name]), name)
     raise AttributeError(f"module 'qspectral' has no attribute {name!r}")
 
 __all__ = [
@@ -97,6 +125,39 @@ __all__ = [
     "shots_for_error",
     "wave_decode",
     "wave_encode",
+    # spectral toolkit, models and experiments (qspectral.spectral, .quantum.models, .classical.nets,
+    # .experiments); the torch-based ones load on first use
+    "FourierFeatureMLP",
+    "InvalidModelError",
+    "InvalidSignalError",
+    "MLP",
+    "MultiGradeNet",
+    "PowerLawFit",
+    "ReuploadingModel",
+    "SpectralTracker",
+    "UnknownExperimentError",
+    "combine_amplitude_phase",
+    "convergence_steps",
+    "count_parameters",
+    "experiment_names",
+    "fit_power_law",
+    "fourier_coefficients",
+    "fourier_loss",
+    "frequency_errors",
+    "frequency_redundancy",
+    "frequency_spectrum",
+    "get_experiment",
+    "high_frequency_penalty",
+    "high_frequency_weights",
+    "power_spectrum_2d",
+    "radial_average",
+    "report_all",
+    "run_experiment",
+    "spearman_rho",
+    "spectrum_1d",
+    "split_amplitude_phase",
+    "swap_amplitude_phase",
+    "write_run",
     # cloud (qspectral.cloud)
     "CredentialsError",
     "InvalidJobError",

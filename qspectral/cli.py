@@ -6,6 +6,8 @@ Example::
     qspectral compare --circuit qft --qubits 12 --out compare.json
     qspectral submit qft --qubits 3 --provider ibm --backend fake_sherbrooke --wait
     qspectral jobs fetch JOB_ID --compare
+    qspectral reproduce spectral-bias --quick
+    qspectral report --quick
 """
 
 from __future__ import annotations
@@ -73,8 +75,49 @@ def _cmd_circuits(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bench_models(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from qspectral.experiments.bench_models import benchmark_coefficients, benchmark_train, format_results
+
+    run = {"train": benchmark_train, "coefficients": benchmark_coefficients}[args.target]
+    result = run(repeats=args.repeats, seed=args.seed, device=args.device)
+    print(format_results([result]))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"bench_{args.target}.json"
+    path.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    print(f"wrote {path}")
+    return 0 if result.passed else 1
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from qspectral.experiments.report import claims_table, run_experiment, write_run
+
+    run = run_experiment(args.name, mode=args.mode, seed=args.seed, device=args.device,
+                         progress=False if args.no_progress else None)
+    folder = write_run(run, args.out)
+    print(claims_table([run]))
+    print(f"{run.experiment.name} ({run.mode}, seed {run.seed}) took {run.seconds:.1f} s; wrote {folder}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from qspectral.experiments.report import report_all
+
+    runs, path = report_all(mode=args.mode, seed=args.seed, device=args.device, out_dir=args.out,
+                            progress=False if args.no_progress else None)
+    print(path.read_text())
+    print(f"wrote {path}")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     import numpy as np
+
+    if args.target in ("train", "coefficients"):
+        return _bench_models(args)
 
     from qspectral.sim.bench import format_table, parse_qubits, run_benchmark, write_outputs
 
@@ -197,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("bench", help="time simulators on a workload; table + JSON + CSV + PNG")
-    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random"])
+    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients"],
+                   help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients")
     p.add_argument("--qubits", default="10:22:2", help="sizes: start:stop:step (stop included), a,b,c, or n")
     p.add_argument("--backends", nargs="+", default=None, help="backends (default: every available one)")
     p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128")
@@ -206,7 +250,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, default=120.0, help="drop a backend at larger sizes once a run takes longer (s)")
     p.add_argument("--out", default="results/bench", help="folder for the JSON, CSV and PNG")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="torch device (train, coefficients)")
     p.set_defaults(func=_cmd_bench)
+
+    experiment = argparse.ArgumentParser(add_help=False)
+    modes = experiment.add_mutually_exclusive_group()
+    modes.add_argument("--quick", dest="mode", action="store_const", const="quick", help="the quick config (about a minute)")
+    modes.add_argument("--full", dest="mode", action="store_const", const="full", help="the full config (default)")
+    experiment.set_defaults(mode="full")
+    experiment.add_argument("--seed", type=int, default=None, help="seed (default: the experiment's own)")
+    experiment.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="torch device (default: cpu)")
+    experiment.add_argument("--out", default="results", help="results folder (default: results)")
+    experiment.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("reproduce", parents=[experiment], help="run one paper experiment; write results/NAME/")
+    p.add_argument("name", help="experiment name, e.g. spectral-bias or fourier-degree")
+    p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("report", parents=[experiment],
+                       help="run every experiment and the simulator comparison; write results/REPORT.md")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("circuits", help="export the canonical OpenQASM 3 circuits, or verify them on every backend")
     p.add_argument("action", choices=["export", "verify"])

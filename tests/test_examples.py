@@ -32,6 +32,9 @@ EXAMPLES = {
         expect=r"^OK: .*aer match the numpy filter and its success probability within 1e-08$",
         files=("results/examples/spectral_filter.png",),
     ),
+    "quantum_fourier_model.py": Example(
+        expect=r"^OK: coefficients match PennyLane within 1e-10 and the trained model reproduces the target series$",
+    ),
 }
 
 

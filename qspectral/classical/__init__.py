@@ -1,0 +1,1 @@
+"""Classical torch models whose spectral behaviour qspectral measures."""

@@ -1,0 +1,238 @@
+"""Run registered experiments and write ``results/``: metrics, figures and the REPORT.md table.
+
+Layout written under ``out_dir`` (default ``results``)::
+
+    <name>/metrics.json   experiment, paper, mode, seed, device, config, claims, metrics
+    <name>/*.png          the experiment's figures
+    REPORT.md             one table: experiment, claim, criterion, measured, holds, time
+
+In ``metrics.json`` every claim is ``{"text", "criterion", "measured", "holds"}``. Wall time is
+kept out of it (it is in REPORT.md), floats are rounded to 10 significant digits, and every run
+is seeded and single-threaded, so the same seed on the same machine writes the same file.
+
+Example:
+    >>> import json, tempfile
+    >>> run = run_experiment("fourier-degree", mode="quick", num_layers=(1,), steps=2, restarts=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     doc = json.loads((write_run(run, tmp) / "metrics.json").read_text())
+    >>> sorted(doc["claims"][0])
+    ['criterion', 'holds', 'measured', 'text']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from qspectral.errors import BackendUnavailableError, UnknownExperimentError
+from qspectral.experiments.registry import Experiment, ExperimentResult, experiments, get_experiment
+
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass
+class ExperimentRun:
+    """One finished run: what ran (experiment, mode, seed, device, config), its result and time."""
+
+    experiment: Experiment
+    mode: str
+    seed: int
+    device: str
+    config: Any
+    result: ExperimentResult
+    seconds: float
+
+
+def default_progress() -> bool:
+    """Progress bars by default only when stderr is a terminal."""
+    return sys.stderr.isatty()
+
+
+def _check_device(device: str) -> str:
+    if device not in DEVICES:
+        raise UnknownExperimentError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise BackendUnavailableError(
+            "device 'cuda' was asked for but torch sees no CUDA GPU here; use --device cpu"
+        )
+    return device
+
+
+@contextlib.contextmanager
+def _reproducible() -> Iterator[None]:
+    """One CPU thread (tiny models run faster, and reductions keep one order) and deterministic ops."""
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def run_experiment(
+    name: str,
+    *,
+    mode: str = "quick",
+    seed: int | None = None,
+    device: str = "cpu",
+    progress: bool | None = None,
+    **overrides: Any,
+) -> ExperimentRun:
+    """Run experiment ``name`` in ``mode`` (``quick``/``full``, fields replaced by ``overrides``).
+
+    ``seed`` defaults to the experiment's own; ``progress`` to :func:`default_progress`.
+    """
+    experiment = get_experiment(name)
+    config = experiment.config(mode, **overrides)
+    _check_device(device)
+    seed = experiment.seed if seed is None else int(seed)
+    progress = default_progress() if progress is None else progress
+    with _reproducible():
+        torch.manual_seed(seed)
+        start = time.perf_counter()
+        result = experiment.run(config, seed=seed, device=device, progress=progress)
+        seconds = time.perf_counter() - start
+    return ExperimentRun(experiment, mode, seed, device, config, result, seconds)
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(value) else float(f"{float(value):.10g}")
+    return value
+
+
+def metrics_document(run: ExperimentRun) -> dict[str, Any]:
+    """The content of ``metrics.json`` for a run (no wall time: it is reproducible)."""
+    return _jsonable({
+        "experiment": run.experiment.name,
+        "paper": run.experiment.paper,
+        "mode": run.mode,
+        "seed": run.seed,
+        "device": run.device,
+        "config": run.config,
+        "claims": [claim.to_dict() for claim in run.result.claims],
+        "metrics": run.result.metrics,
+    })
+
+
+def write_run(run: ExperimentRun, out_dir: str | Path = "results") -> Path:
+    """Write ``<out_dir>/<name>/metrics.json`` and the figures; return that directory."""
+    folder = Path(out_dir) / run.experiment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.json").write_text(json.dumps(metrics_document(run), indent=2) + "\n")
+    run.experiment.plot(run.result, folder)
+    return folder
+
+
+def format_measured(value: Any) -> str:
+    """A compact rendering of a measured value for tables.
+
+    Example:
+        >>> format_measured({"a": 0.123456, "b": [1, None]})
+        'a: 0.1235, b: [1, n/a]'
+    """
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {format_measured(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_measured(v) for v in value) + "]"
+    return str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def claims_table(runs: Sequence[ExperimentRun]) -> str:
+    """The Markdown table of every claim of ``runs``."""
+    lines = [
+        "| experiment | claim | criterion | measured | holds | time |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        for claim in run.result.claims:
+            lines.append("| " + " | ".join(_cell(c) for c in (
+                f"{run.experiment.name} ({run.mode})", claim.text, claim.criterion,
+                format_measured(_jsonable(claim.measured)), "yes" if claim.holds else "no",
+                f"{run.seconds:.1f} s",
+            )) + " |")
+    return "\n".join(lines)
+
+
+def write_report(
+    runs: Sequence[ExperimentRun], out_dir: str | Path = "results", *, compare_table: str | None = None
+) -> Path:
+    """Write ``<out_dir>/REPORT.md`` (claims table, then the simulator comparison if given)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    held = sum(c.holds for r in runs for c in r.result.claims)
+    total = sum(len(r.result.claims) for r in runs)
+    parts = [
+        "# qspectral report",
+        "",
+        f"{held} of {total} claims hold. Each experiment's details: `<name>/metrics.json` and its figures.",
+        "",
+        claims_table(runs),
+        "",
+    ]
+    if compare_table is not None:
+        parts += ["## Simulators: QFT of a seeded random 12-qubit state against numpy.fft", "",
+                  "```text", compare_table, "```", ""]
+    path = out / "REPORT.md"
+    path.write_text("\n".join(parts))
+    return path
+
+
+def report_all(
+    *,
+    mode: str = "quick",
+    seed: int | None = None,
+    device: str = "cpu",
+    out_dir: str | Path = "results",
+    progress: bool | None = None,
+    compare_qubits: int | None = 12,
+) -> tuple[list[ExperimentRun], Path]:
+    """Run every registered experiment, write its results, the comparison and REPORT.md."""
+    _check_device(device)
+    runs = []
+    for name in experiments():
+        run = run_experiment(name, mode=mode, seed=seed, device=device, progress=progress)
+        write_run(run, out_dir)
+        runs.append(run)
+    table = None
+    if compare_qubits is not None:
+        from qspectral.sim.compare import compare_qft, format_table
+
+        table = format_table(compare_qft(compare_qubits))
+    return runs, write_report(runs, out_dir, compare_table=table)

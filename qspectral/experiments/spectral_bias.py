@@ -1,0 +1,326 @@
+r"""Experiment ``spectral-bias``: the order in which classical and quantum models learn frequencies.
+
+**Target** (Rahaman et al. 2019, "On the spectral bias of neural networks"):
+:math:`f(x)=\sum_k A_k \sin(2\pi k x+\varphi_k)` on ``samples`` points of the periodic grid
+``x_j = j / samples``, integer frequencies ``k`` (within every quantum model's spectrum), seeded
+random phases, and two amplitude settings: ``equal`` (:math:`A_k \propto 1`) and ``rising``
+(:math:`A_k \propto k`), normalised to :math:`\sum_k A_k = 1` so :math:`|f| \le 1` suits a
+``<Z>`` output.
+
+**Models**, trained side by side with the same budget (full-batch Adam, ``steps`` steps; the
+multi-grade net splits them over its grades): a ReLU :class:`~qspectral.classical.nets.MLP` with
+as many parameters as the multi-grade net, a Fourier-feature MLP, the multi-grade net (MGDL), and
+two :class:`~qspectral.quantum.models.ReuploadingModel`\ s fed :math:`2\pi x`: parallel Pauli
+encoding (binomial frequency redundancy) and exponential encoding (flat eigenvalue spectrum).
+
+**Measurement.** At ``records`` steps spaced geometrically (fine early, where the quantum models
+converge, coarse late) each frequency's relative error
+:math:`|\hat f_k-\hat g_k|/|\hat g_k|` (:mod:`qspectral.spectral.analysis`); curves are averaged
+over ``repeats`` initialisations; a frequency's convergence step is the first recorded step after
+which the mean error stays below ``threshold``; ``rho`` is the Spearman correlation between
+frequency and convergence step (never-converged frequencies rank last).
+
+Example:
+    >>> cfg = EXPERIMENT.config("quick", steps=4, records=3, repeats=1, samples=16,
+    ...                         settings=("equal",), models=("mlp", "quantum-pauli"))
+    >>> result = EXPERIMENT.run(cfg, seed=0)
+    >>> sorted(result.metrics["settings"]["equal"]["models"])
+    ['mlp', 'quantum-pauli']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from qspectral.classical.nets import MLP, FourierFeatureMLP, MultiGradeNet, count_parameters
+from qspectral.errors import InvalidModelError
+from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
+from qspectral.experiments.training import train
+from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
+from qspectral.spectral.analysis import SpectralTracker, convergence_steps, spearman_rho
+
+MODEL_NAMES = ("mlp", "fourier-features", "multi-grade", "quantum-pauli", "quantum-exponential")
+SETTINGS = ("equal", "rising")
+
+
+@dataclass(frozen=True)
+class SpectralBiasConfig:
+    """Sizes and budgets of one ``spectral-bias`` run (see the module docstring)."""
+
+    samples: int = 128
+    frequencies: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    settings: tuple[str, ...] = SETTINGS
+    models: tuple[str, ...] = MODEL_NAMES
+    steps: int = 1500
+    records: int = 120
+    repeats: int = 3
+    threshold: float = 0.2
+    classical_lr: float = 1e-3
+    quantum_lr: float = 0.02
+    mlp_layers: int = 4
+    grades: int = 3
+    grade_widths: tuple[int, ...] = (32, 32)
+    fourier_features: int = 16
+    fourier_scale: float = 2.0
+    quantum_qubits: int = 3
+    quantum_depth: int = 4
+
+
+class _PeriodicQuantum(nn.Module):
+    """Feeds ``2 pi x`` of ``(batch, 1)`` inputs to a quantum model and returns ``(batch, 1)``."""
+
+    def __init__(self, model: ReuploadingModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(2 * math.pi * x[:, 0]).unsqueeze(-1)
+
+
+def target_amplitudes(frequencies: tuple[int, ...], setting: str) -> np.ndarray:
+    """Amplitudes ``A_k`` of a setting, normalised to sum 1.
+
+    Example:
+        >>> target_amplitudes((1, 2, 3), "rising").tolist()
+        [0.16666666666666666, 0.3333333333333333, 0.5]
+    """
+    if setting not in SETTINGS:
+        raise InvalidModelError(f"unknown setting {setting!r}; choose one of {', '.join(SETTINGS)}")
+    raw = np.ones(len(frequencies)) if setting == "equal" else np.asarray(frequencies, dtype=np.float64)
+    return raw / raw.sum()
+
+
+def _grade_spec(config: SpectralBiasConfig) -> list[list[int]]:
+    return [list(config.grade_widths)] * config.grades
+
+
+def _matched_mlp_width(config: SpectralBiasConfig) -> int:
+    """Width of the MLP whose parameter count is closest to the multi-grade net's."""
+    budget = count_parameters(MultiGradeNet(grades=_grade_spec(config)))
+    layers = config.mlp_layers
+    # parameters of MLP(1 -> w x layers -> 1): (layers - 1) w^2 + (layers + 2) w + 1
+    counts = {w: (layers - 1) * w * w + (layers + 2) * w + 1 for w in range(1, 4096)}
+    return min(counts, key=lambda w: (abs(counts[w] - budget), w))
+
+
+def _quantum_layers(config: SpectralBiasConfig, encoding: str) -> int:
+    per_layer = config.quantum_qubits if encoding == "parallel" else 2**config.quantum_qubits - 1
+    return max(1, math.ceil(max(config.frequencies) / per_layer))
+
+
+def build_model(name: str, config: SpectralBiasConfig) -> nn.Module:
+    """A fresh (seeded by the caller) model called ``name`` for this config."""
+    if name == "mlp":
+        return MLP(hidden_features=_matched_mlp_width(config), hidden_layers=config.mlp_layers)
+    if name == "fourier-features":
+        return FourierFeatureMLP(num_features=config.fourier_features, scale=config.fourier_scale,
+                                 hidden_features=64, hidden_layers=2)
+    if name == "multi-grade":
+        return MultiGradeNet(grades=_grade_spec(config))
+    if name in ("quantum-pauli", "quantum-exponential"):
+        encoding = "parallel" if name == "quantum-pauli" else "exponential"
+        model = ReuploadingModel(config.quantum_qubits, _quantum_layers(config, encoding),
+                                 encoding=encoding, depth=config.quantum_depth)
+        return _PeriodicQuantum(model)
+    raise InvalidModelError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
+
+
+def _check(config: SpectralBiasConfig) -> None:
+    freqs = np.asarray(config.frequencies)
+    if freqs.size < 2 or np.any(freqs < 1) or np.any(np.diff(freqs) <= 0):
+        raise InvalidModelError(
+            f"frequencies must be at least two increasing positive integers, got {config.frequencies}"
+        )
+    if freqs.max() >= config.samples / 2:
+        raise InvalidModelError(
+            f"samples={config.samples} cannot resolve frequency {freqs.max()}; use more than "
+            f"{2 * freqs.max()} samples"
+        )
+    for kind, names, known in (("model", config.models, MODEL_NAMES), ("setting", config.settings, SETTINGS)):
+        unknown = [name for name in names if name not in known]
+        if unknown or not names:
+            raise InvalidModelError(
+                f"unknown or missing {kind}(s) {unknown or list(names)}; choose from {', '.join(known)}"
+            )
+    if config.steps < 1 or config.records < 2 or config.repeats < 1:
+        raise InvalidModelError("steps and repeats must be positive integers, records at least 2")
+
+
+def recording_steps(steps: int, records: int) -> list[int]:
+    """Step 0 and about ``records`` steps spaced geometrically up to ``steps`` (fine early, coarse late).
+
+    Example:
+        >>> recording_steps(100, 8)
+        [0, 1, 2, 4, 7, 14, 27, 52, 100]
+    """
+    return [0, *np.unique(np.rint(np.geomspace(1, steps, records)).astype(int)).tolist()]
+
+
+def _seed_for(seed: int, *indices: int) -> int:
+    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
+
+
+def _finite_or_none(values: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=np.float64)]
+
+
+def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress: bool = False) -> ExperimentResult:
+    """Train every model of ``config`` on each setting's target and measure its learning order."""
+    _check(config)
+    freqs = np.asarray(config.frequencies)
+    x = np.arange(config.samples) / config.samples
+    phases = np.random.default_rng(seed).uniform(0, 2 * np.pi, freqs.size)
+    record_steps = recording_steps(config.steps, config.records)
+    high = freqs[freqs.size // 2 :]
+    settings_out: dict[str, Any] = {}
+    curves: dict[str, Any] = {"steps": record_steps, "frequencies": freqs.tolist(), "errors": {}, "rho": {}}
+    for s_index, setting in enumerate(config.settings):
+        amplitudes = target_amplitudes(config.frequencies, setting)
+        target = (amplitudes[:, None] * np.sin(2 * np.pi * freqs[:, None] * x + phases[:, None])).sum(0)
+        models_out: dict[str, Any] = {}
+        curves["errors"][setting] = {}
+        curves["rho"][setting] = {}
+        for m_index, name in enumerate(config.models):
+            runs = []
+            for repeat in range(config.repeats):
+                torch.manual_seed(_seed_for(seed, s_index, m_index, repeat))
+                model = build_model(name, config).to(device)
+                dtype = next(model.parameters()).dtype
+                inputs = torch.tensor(x, dtype=dtype, device=device)[:, None]
+                targets = torch.tensor(target, dtype=dtype, device=device)[:, None]
+                tracker = SpectralTracker(inputs, target, freqs, record_steps)
+                final_loss = train(
+                    model, inputs, targets, steps=config.steps,
+                    lr=config.quantum_lr if name.startswith("quantum") else config.classical_lr,
+                    on_step=tracker.record, progress=progress,
+                    description=f"{setting}/{name} {repeat + 1}/{config.repeats}",
+                )
+                runs.append((tracker.errors, final_loss))
+            errors = np.mean([e for e, _ in runs], axis=0)
+            conv = convergence_steps(record_steps, errors, config.threshold)
+            rho = spearman_rho(freqs, conv)
+            entry: dict[str, Any] = {
+                "parameters": count_parameters(model),
+                "convergence_steps": _finite_or_none(conv),
+                "rho": None if math.isnan(rho) else rho,
+                "final_errors": errors[-1].tolist(),
+                "high_frequency_error": float(errors[-1][freqs.size // 2 :].mean()),
+                "final_loss": float(np.mean([loss for _, loss in runs])),
+            }
+            if name.startswith("quantum"):
+                redundancy = frequency_redundancy(model.model)[freqs]
+                rho_red = spearman_rho(redundancy, conv)
+                entry["redundancy"] = redundancy.tolist()
+                entry["rho_redundancy"] = None if math.isnan(rho_red) else rho_red
+                entry["spectrum_degree"] = model.model.degree
+            models_out[name] = entry
+            curves["errors"][setting][name] = errors
+            curves["rho"][setting][name] = entry["rho"]
+        settings_out[setting] = {"amplitudes": amplitudes.tolist(), "models": models_out}
+    metrics = {
+        "frequencies": freqs.tolist(),
+        "phases": phases.tolist(),
+        "high_frequencies": high.tolist(),
+        "threshold": config.threshold,
+        "record_steps": record_steps,
+        "settings": settings_out,
+    }
+    return ExperimentResult(claims=_claims(settings_out, high.tolist(), config), metrics=metrics, curves=curves)
+
+
+def _rho_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _claims(settings: dict[str, Any], high: list[int], config: SpectralBiasConfig) -> list[Claim]:
+    claims = []
+    for setting, data in settings.items():
+        models = data["models"]
+        where = f" ({setting} amplitudes)"
+        if "mlp" in models:
+            rho = models["mlp"]["rho"]
+            claims.append(Claim(
+                "A ReLU MLP learns low frequencies first (Rahaman et al. 2019)" + where,
+                "Spearman rho(frequency, convergence step) >= 0.9",
+                rho, rho is not None and rho >= 0.9,
+            ))
+        if "mlp" in models and "multi-grade" in models:
+            mg, mlp = models["multi-grade"], models["mlp"]
+            claims.append(Claim(
+                "Multi-grade training (MGDL) reaches a lower high-frequency error than a "
+                "single-grade MLP of equal parameter count" + where,
+                f"mean final relative error at frequencies {high}: multi-grade < MLP "
+                f"({mg['parameters']} vs {mlp['parameters']} parameters)",
+                {"multi-grade": mg["high_frequency_error"], "mlp": mlp["high_frequency_error"]},
+                mg["high_frequency_error"] < mlp["high_frequency_error"],
+            ))
+        if "quantum-pauli" in models:
+            rho = models["quantum-pauli"]["rho_redundancy"]
+            claims.append(Claim(
+                "A Pauli-encoded quantum model learns frequencies in the order of their "
+                "redundancy (Duffy & Jastrzebski 2025)" + where,
+                "Spearman rho(redundancy, convergence step) <= -0.5",
+                rho, rho is not None and rho <= -0.5,
+            ))
+        if "quantum-pauli" in models and "quantum-exponential" in models:
+            pauli, expo = models["quantum-pauli"]["rho"], models["quantum-exponential"]["rho"]
+            claims.append(Claim(
+                "The exponential encoding has a flatter spectral bias than the Pauli encoding" + where,
+                "rho(frequency, convergence step): exponential < Pauli (the Pauli model favours "
+                "low frequencies more)",
+                {"quantum-exponential": expo, "quantum-pauli": pauli},
+                pauli is not None and (expo is None or expo < pauli),
+            ))
+    return claims
+
+
+def plot(result: ExperimentResult, out_dir: Path) -> list[Path]:
+    """One heat map per setting: relative error (frequency x step) of every model."""
+    from matplotlib.figure import Figure
+
+    steps = np.asarray(result.curves["steps"])
+    freqs = np.asarray(result.curves["frequencies"])
+    paths = []
+    for setting, per_model in result.curves["errors"].items():
+        fig = Figure(figsize=(3.2 * len(per_model), 3.0), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, len(per_model), sharey=True))
+        image = None
+        position = np.concatenate([[steps[1] / 2], steps[1:]]).astype(float)  # step 0 drawn at s_1 / 2
+        middle = np.sqrt(position[:-1] * position[1:])
+        edges_x = np.concatenate([[position[0] ** 2 / middle[0]], middle, [position[-1] ** 2 / middle[-1]]])
+        edges_y = np.arange(freqs.size + 1) - 0.5
+        for ax, (name, errors) in zip(axes, per_model.items()):
+            image = ax.pcolormesh(edges_x, edges_y, np.asarray(errors).T, vmin=0, vmax=1, cmap="magma")
+            ax.set_xscale("log")
+            ax.set_yticks(range(freqs.size), [str(k) for k in freqs])
+            ax.set_title(f"{name}\nrho = {_rho_text(result.curves['rho'][setting][name])}", fontsize=9)
+            ax.set_xlabel("step (log; 0 at left)")
+        axes[0].set_ylabel("frequency k")
+        fig.colorbar(image, ax=list(axes), label="relative error")
+        fig.suptitle(f"spectral bias, {setting} amplitudes", fontsize=10)
+        path = Path(out_dir) / f"heatmap_{setting}.png"
+        fig.savefig(path, dpi=110)
+        paths.append(path)
+    return paths
+
+
+EXPERIMENT = Experiment(
+    name="spectral-bias",
+    paper="Rahaman et al. 2019 (spectral bias); Xu 2023 (MGDL); Duffy & Jastrzebski 2025 (quantum)",
+    claim=(
+        "MLPs learn low frequencies first; multi-grade networks reach high frequencies better; "
+        "Pauli-encoded quantum models follow frequency redundancy, exponential encoding is flatter"
+    ),
+    quick=SpectralBiasConfig(),
+    full=SpectralBiasConfig(samples=256, steps=5000, repeats=5, records=200),
+    seed=0,
+    run=run,
+    plot=plot,
+)

@@ -1,0 +1,103 @@
+"""Running experiments and writing results/: metrics.json, figures, REPORT.md, the CLI commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from qspectral.cli import main
+from qspectral.errors import BackendUnavailableError, UnknownExperimentError
+from qspectral.experiments.report import (
+    claims_table,
+    format_measured,
+    metrics_document,
+    run_experiment,
+    write_report,
+    write_run,
+)
+
+TINY_BIAS = dict(samples=16, frequencies=(1, 2), steps=4, records=3, repeats=1, grades=2, grade_widths=(6,),
+                 mlp_layers=2, fourier_features=4, quantum_depth=1, settings=("equal",))
+TINY_DEGREE = dict(num_layers=(1, 2), steps=3, restarts=1, depth=1)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return [run_experiment("spectral-bias", progress=False, **TINY_BIAS),
+            run_experiment("fourier-degree", progress=False, **TINY_DEGREE)]
+
+
+def test_the_same_seed_writes_identical_metrics(runs, tmp_path):
+    again = run_experiment("spectral-bias", progress=False, **TINY_BIAS)
+    first = (write_run(runs[0], tmp_path / "a") / "metrics.json").read_text()
+    second = (write_run(again, tmp_path / "b") / "metrics.json").read_text()
+    assert first == second
+    other_seed = run_experiment("spectral-bias", seed=5, progress=False, **TINY_BIAS)
+    assert metrics_document(other_seed)["metrics"] != json.loads(first)["metrics"]
+
+
+def test_metrics_json_holds_every_claim_as_an_object(runs, tmp_path):
+    folder = write_run(runs[1], tmp_path)
+    doc = json.loads((folder / "metrics.json").read_text())
+    assert doc["experiment"] == "fourier-degree" and doc["mode"] == "quick" and doc["seed"] == 0
+    assert doc["config"]["num_layers"] == [1, 2]
+    for claim in doc["claims"]:
+        assert set(claim) == {"text", "criterion", "measured", "holds"}
+        assert isinstance(claim["holds"], bool)
+    assert (folder / "mse_per_layers.png").stat().st_size > 0
+
+
+def test_run_restores_the_thread_count(runs):
+    before = torch.get_num_threads()
+    run_experiment("fourier-degree", progress=False, **TINY_DEGREE)
+    assert torch.get_num_threads() == before
+
+
+def test_report_table_lists_every_claim_with_verdict_and_time(runs, tmp_path):
+    path = write_report(runs, tmp_path, compare_table="backend  qubits\nqiskit   12")
+    text = path.read_text()
+    header = "| experiment | claim | criterion | measured | holds | time |"
+    assert header in text
+    rows = [line for line in text.splitlines() if line.startswith(("| spectral-bias", "| fourier-degree"))]
+    assert len(rows) == sum(len(r.result.claims) for r in runs)
+    assert all(row.rstrip(" |").endswith(" s") for row in rows)
+    assert "qiskit   12" in text
+    assert claims_table(runs) in text
+
+
+def test_format_measured():
+    assert format_measured({"rho": 0.912345, "fits": [5, 6], "x": None}) == "rho: 0.9123, fits: [5, 6], x: n/a"
+
+
+def test_unknown_experiment_and_device_are_refused():
+    with pytest.raises(UnknownExperimentError, match="registered experiments"):
+        run_experiment("nope")
+    with pytest.raises(UnknownExperimentError, match="unknown device"):
+        run_experiment("fourier-degree", device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(BackendUnavailableError, match="no CUDA GPU"):
+            run_experiment("fourier-degree", device="cuda")
+
+
+@pytest.mark.slow
+def test_cli_reproduce_quick_writes_results(tmp_path, capsys):
+    assert main(["reproduce", "fourier-degree", "--quick", "--seed", "2", "--out", str(tmp_path), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "| fourier-degree (quick) |" in out and "took" in out
+    doc = json.loads((tmp_path / "fourier-degree" / "metrics.json").read_text())
+    assert doc["seed"] == 2 and doc["mode"] == "quick" and doc["config"] == json.loads(json.dumps(_quick_config()))
+
+
+def _quick_config():
+    import dataclasses
+
+    from qspectral.experiments.registry import get_experiment
+
+    return dataclasses.asdict(get_experiment("fourier-degree").quick)
+
+
+def test_cli_reproduce_unknown_name_exits_2(capsys):
+    assert main(["reproduce", "nope", "--quick"]) == 2
+    assert "registered experiments are" in capsys.readouterr().err

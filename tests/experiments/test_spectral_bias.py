@@ -1,0 +1,100 @@
+"""The spectral-bias experiment on a reduced config: structure of its metrics, claims and figures."""
+
+from __future__ import annotations
+
+from math import comb
+
+import numpy as np
+import pytest
+
+from qspectral.classical.nets import MultiGradeNet, count_parameters
+from qspectral.errors import InvalidModelError
+from qspectral.experiments.spectral_bias import (
+    EXPERIMENT,
+    MODEL_NAMES,
+    build_model,
+    recording_steps,
+    target_amplitudes,
+)
+
+TINY = dict(samples=16, frequencies=(1, 2, 3), steps=6, records=4, repeats=1, grades=2,
+            grade_widths=(8,), mlp_layers=2, fourier_features=4, quantum_depth=1)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return EXPERIMENT.run(EXPERIMENT.config("quick", **TINY), seed=3)
+
+
+def test_metrics_structure(result):
+    metrics = result.metrics
+    assert metrics["frequencies"] == [1, 2, 3]
+    assert metrics["record_steps"] == recording_steps(6, 4)
+    assert set(metrics["settings"]) == {"equal", "rising"}
+    for setting in metrics["settings"].values():
+        assert np.isclose(sum(setting["amplitudes"]), 1.0)
+        assert list(setting["models"]) == list(MODEL_NAMES)
+        for name, entry in setting["models"].items():
+            assert len(entry["convergence_steps"]) == 3 and len(entry["final_errors"]) == 3
+            assert entry["rho"] is None or -1 <= entry["rho"] <= 1
+            assert entry["high_frequency_error"] >= 0 and entry["parameters"] > 0
+            if name.startswith("quantum"):
+                assert entry["spectrum_degree"] >= 3 and len(entry["redundancy"]) == 3
+    for model_errors in result.curves["errors"].values():
+        for errors in model_errors.values():
+            assert np.shape(errors) == (len(metrics["record_steps"]), 3)
+
+
+def test_claims_are_objects_with_verdicts(result):
+    assert len(result.claims) == 8  # four claims per amplitude setting
+    for claim in result.claims:
+        assert claim.text and claim.criterion and isinstance(claim.holds, bool)
+
+
+def test_pauli_redundancies_in_metrics_are_binomial(result):
+    entry = result.metrics["settings"]["equal"]["models"]["quantum-pauli"]
+    gates = entry["spectrum_degree"]  # parallel encoding: degree = number of Pauli gates
+    assert entry["redundancy"] == [comb(2 * gates, gates + k) for k in (1, 2, 3)]
+
+
+def test_the_target_is_built_from_the_stated_amplitudes_and_phases(result):
+    metrics = result.metrics
+    amplitudes = metrics["settings"]["rising"]["amplitudes"]
+    assert np.allclose(amplitudes, np.array([1, 2, 3]) / 6)
+    assert np.allclose(target_amplitudes((1, 2, 3), "equal"), 1 / 3)
+    phases = np.random.default_rng(3).uniform(0, 2 * np.pi, 3)
+    assert np.allclose(metrics["phases"], phases)
+
+
+def test_figures_are_written(result, tmp_path):
+    paths = EXPERIMENT.plot(result, tmp_path)
+    assert sorted(p.name for p in paths) == ["heatmap_equal.png", "heatmap_rising.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_mlp_matches_the_multigrade_parameter_count():
+    config = EXPERIMENT.quick
+    mlp = count_parameters(build_model("mlp", config))
+    multigrade = count_parameters(MultiGradeNet(grades=[list(config.grade_widths)] * config.grades))
+    assert abs(mlp - multigrade) / multigrade < 0.05
+
+
+def test_quantum_models_cover_the_target_frequencies():
+    config = EXPERIMENT.quick
+    for name in ("quantum-pauli", "quantum-exponential"):
+        assert build_model(name, config).model.degree >= max(config.frequencies)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [({"frequencies": (3,)}, "at least two"), ({"frequencies": (1, 64)}, "cannot resolve"),
+     ({"models": ("mlp", "gpt")}, "gpt"), ({"settings": ()}, "setting"), ({"records": 1}, "records")],
+)
+def test_bad_configs_fail_before_training(overrides, message):
+    with pytest.raises(InvalidModelError, match=message):
+        EXPERIMENT.run(EXPERIMENT.config("quick", **overrides), seed=0)
+
+
+def test_unknown_setting_amplitudes():
+    with pytest.raises(InvalidModelError, match="unknown setting"):
+        target_amplitudes((1, 2), "falling")
