@@ -30,6 +30,8 @@ EXPERIMENT_MODULES = (
     "qspectral.experiments.spectral_bias",
     "qspectral.experiments.fourier_degree",
     "qspectral.experiments.pde",
+    "qspectral.experiments.amplitude_phase",
+    "qspectral.experiments.born_machine",
 )
 
 MODES = ("quick", "full")
