@@ -43,6 +43,7 @@ from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectr
 from qspectral.quantum.evolution import dissipative_evolution, evolution_circuit, wave_decode, wave_encode
 from qspectral.quantum.readout import magnitude_readout_error, shots_for_error
 from qspectral.sim.backends import available_backends, backends, check_memory, simulate
+from qspectral.sim.plan import format_plan, plan, statevector_bytes
 from qspectral.cloud import JobManager, JobStore, SamplingProgram, get_provider, qft_roundtrip, tv_distance
 from qspectral.errors import InvalidModelError, InvalidSignalError, UnknownExperimentError
 from qspectral.spectral.analysis import (
@@ -71,7 +72,15 @@ _TORCH_API = {
     **dict.fromkeys(("MLP", "FourierFeatureMLP", "MultiGradeNet", "count_parameters"), "qspectral.classical.nets"),
     **dict.fromkeys(("fourier_loss", "high_frequency_penalty", "high_frequency_weights"), "qspectral.spectral.losses"),
     **dict.fromkeys(("experiment_names", "get_experiment"), "qspectral.experiments.registry"),
+    **dict.fromkeys(("GaussianDenoiser", "LinearDenoiser", "cosine_schedule", "ddim_sample", "ddim_transfer_function",
+                     "design_schedule", "linear_denoiser_learning_curves", "linear_schedule", "log_spectral_distance",
+                     "power_law_spectrum", "sampler_output_spectrum", "train_denoiser", "wiener_filter"),
+                    "qspectral.classical.diffusion"),
+    **dict.fromkeys(("Denoising", "GaussianSensing", "Inpainting", "basis_pursuit", "deep_image_prior", "lasso",
+                     "self_diffusion"), "qspectral.classical.inverse"),
+    **dict.fromkeys(("ConvNet", "UNet"), "qspectral.classical.convnets"),
     **dict.fromkeys(("report_all", "run_experiment", "write_run"), "qspectral.experiments.report"),
+    **dict.fromkeys(("make_tasks", "parse_sweep", "run_sweep", "write_sweep"), "qspectral.experiments.sweep"),
 }
 
 
@@ -104,6 +113,14 @@ __all__ = [
     "backends",
     "check_memory",
     "compile_circuit",
+    "format_plan",
+    "plan",
+    "statevector_bytes",
+    # experiment sweeps, serial or on Dask (qspectral.experiments.sweep); loaded on first use
+    "make_tasks",
+    "parse_sweep",
+    "run_sweep",
+    "write_sweep",
     "fidelity",
     "fourier_shift",
     "from_pennylane_order",
@@ -158,6 +175,30 @@ __all__ = [
     "split_amplitude_phase",
     "swap_amplitude_phase",
     "write_run",
+    # diffusion in the Fourier domain and inverse problems (qspectral.classical.diffusion, .inverse,
+    # .convnets); loaded on first use
+    "ConvNet",
+    "Denoising",
+    "GaussianDenoiser",
+    "GaussianSensing",
+    "Inpainting",
+    "LinearDenoiser",
+    "UNet",
+    "basis_pursuit",
+    "cosine_schedule",
+    "ddim_sample",
+    "ddim_transfer_function",
+    "deep_image_prior",
+    "design_schedule",
+    "lasso",
+    "linear_denoiser_learning_curves",
+    "linear_schedule",
+    "log_spectral_distance",
+    "power_law_spectrum",
+    "sampler_output_spectrum",
+    "self_diffusion",
+    "train_denoiser",
+    "wiener_filter",
     # cloud (qspectral.cloud)
     "CredentialsError",
     "InvalidJobError",

@@ -92,9 +92,41 @@ def _bench_models(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def _sweeping(args: argparse.Namespace) -> bool:
+    return any(v is not None for v in (args.sweep, args.scheduler, args.workers)) or args.resume
+
+
+def _run_sweep(args: argparse.Namespace, names: list[str], compare: bool) -> int:
+    from qspectral.experiments.sweep import make_tasks, parse_sweep, run_sweep, write_sweep
+
+    seeds = parse_sweep(args.sweep) if args.sweep else None if args.seed is None else [args.seed]
+    tasks = make_tasks(names, seeds, mode=args.mode, device=args.device)
+
+    def done(task, finished: int, total: int) -> None:
+        if not args.no_progress:
+            print(f"[{finished}/{total}] {task.name} seed {task.seed} done", flush=True)
+
+    result = run_sweep(tasks, args.out, scheduler=args.scheduler, workers=args.workers, resume=args.resume,
+                       on_done=done)
+    for note in result.notes:
+        print(f"note: {note}")
+    table = None
+    if compare:
+        from qspectral.sim.compare import compare_qft, format_table
+
+        table = format_table(compare_qft(12))
+    path = write_sweep(result, args.out, compare_table=table)
+    print(path.read_text())
+    print(f"{len(result.ran)} task(s) ran ({result.executor}), {len(result.skipped)} already done; "
+          f"{result.seconds:.1f} s; wrote {path}")
+    return 0
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from qspectral.experiments.report import claims_table, run_experiment, write_run
 
+    if _sweeping(args):
+        return _run_sweep(args, [args.name], compare=False)
     run = run_experiment(args.name, mode=args.mode, seed=args.seed, device=args.device,
                          progress=False if args.no_progress else None)
     folder = write_run(run, args.out)
@@ -106,10 +138,22 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from qspectral.experiments.report import report_all
 
+    if _sweeping(args):
+        from qspectral.experiments.registry import experiment_names
+
+        return _run_sweep(args, experiment_names(), compare=True)
     runs, path = report_all(mode=args.mode, seed=args.seed, device=args.device, out_dir=args.out,
                             progress=False if args.no_progress else None)
     print(path.read_text())
     print(f"wrote {path}")
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from qspectral.sim.plan import format_plan, plan
+
+    print(format_plan(plan(args.qubits, dtype=args.dtype, backends=args.backend,
+                           gpu_memory_gib=args.gpu_memory, bench_dir=args.bench_dir)))
     return 0
 
 
@@ -253,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="torch device (train, coefficients)")
     p.set_defaults(func=_cmd_bench)
 
+    p = sub.add_parser("plan", help="memory of an N-qubit statevector per backend; what would run it if not here")
+    p.add_argument("--qubits", type=int, required=True, help="number of qubits")
+    p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128")
+    p.add_argument("--backend", nargs="+", default=None, help="backends (default: every registered one)")
+    p.add_argument("--gpu-memory", type=float, default=80.0, help="GiB per GPU assumed for the routes (default: 80)")
+    p.add_argument("--bench-dir", default="results/bench", help="where qspectral bench wrote bench_qft_<dtype>.json")
+    p.set_defaults(func=_cmd_plan)
+
     experiment = argparse.ArgumentParser(add_help=False)
     modes = experiment.add_mutually_exclusive_group()
     modes.add_argument("--quick", dest="mode", action="store_const", const="quick", help="the quick config (about a minute)")
@@ -262,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="torch device (default: cpu)")
     experiment.add_argument("--out", default="results", help="results folder (default: results)")
     experiment.add_argument("--no-progress", action="store_true", help="no progress bars")
+    experiment.add_argument("--sweep", default=None, help="run one task per seed: seeds=0:10 (stop excluded) or seeds=1,2,3")
+    experiment.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT (qspectral[distributed])")
+    experiment.add_argument("--workers", type=int, default=None, help="run the tasks on a Dask LocalCluster of N worker processes")
+    experiment.add_argument("--resume", action="store_true", help="run only the tasks whose results are missing")
 
     p = sub.add_parser("reproduce", parents=[experiment], help="run one paper experiment; write results/NAME/")
     p.add_argument("name", help="experiment name, e.g. spectral-bias or fourier-degree")

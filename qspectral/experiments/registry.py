@@ -32,6 +32,10 @@ EXPERIMENT_MODULES = (
     "qspectral.experiments.pde",
     "qspectral.experiments.amplitude_phase",
     "qspectral.experiments.born_machine",
+    "qspectral.experiments.diffusion.denoiser_bias",
+    "qspectral.experiments.diffusion.schedules",
+    "qspectral.experiments.diffusion.self_diffusion",
+    "qspectral.experiments.diffusion.qft_wiener",
 )
 
 MODES = ("quick", "full")

@@ -1,0 +1,375 @@
+r"""Linear inverse problems :math:`y = A x (+ n)`: operators, sparse recovery, Deep Image Prior, self-diffusion.
+
+**Operators.** Each :class:`LinearOperator` maps a batch of signals of shape
+``(batch, *input_shape)`` to measurements ``(batch, *output_shape)`` (torch tensors) and has the
+exact adjoint: :math:`\langle A x, y\rangle = \langle x, A^T y\rangle`.
+
+**Self-diffusion** (Luo et al. 2025, "Self-diffusion for solving inverse problems"). One randomly
+initialised network :math:`f` and the current estimate :math:`\hat x` (initially 0). For
+``t = T..1``: draw :math:`\tilde x_t = \hat x + σ_t ε` with :math:`σ_t = \sqrt{1-ᾱ_t}`, train
+:math:`f` for ``K`` Adam steps on :math:`\|A f(\tilde x_t) - y\|^2` (network and optimizer kept
+from level to level), then set :math:`\hat x = f(\tilde x_t)`. The noise schedule modulates the
+network's spectral bias: large noise lets only coarse structure through, small noise refines.
+
+**Deep Image Prior** (Ulyanov et al. 2018): the same network fed a fixed random input ``z``,
+trained on :math:`\|A f(z) - y\|^2`; no noise schedule.
+
+**Sparse recovery.** :func:`basis_pursuit` solves :math:`\min \|c\|_1` s.t. :math:`A \Psi c = y`
+exactly as a linear program (``scipy.optimize.linprog``, HiGHS); :func:`lasso` minimises
+:math:`\tfrac12\|A \Psi c - y\|^2 + λ\|c\|_1` by FISTA with the orthonormal DCT
+(``scipy.fft.dctn``) as :math:`\Psi^T`.
+
+Example:
+    >>> import torch
+    >>> op = GaussianSensing(3, 8, generator=torch.Generator().manual_seed(0))
+    >>> x, y = torch.randn(2, 8, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64)
+    >>> bool(torch.isclose((op.forward(x) * y).sum(), (x * op.adjoint(y)).sum()))
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.fft
+import torch
+from scipy.optimize import linprog
+from torch import nn
+
+from qspectral.classical.diffusion import check_schedule, real_fourier_basis
+from qspectral.errors import InvalidModelError, InvalidSignalError
+
+Callback = Callable[[int, torch.Tensor], None]
+
+
+class LinearOperator:
+    """A linear measurement operator with its adjoint; see the module docstring for shapes."""
+
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _check_input(self, x: torch.Tensor, shape: tuple[int, ...], what: str) -> None:
+        if tuple(x.shape[-len(shape):]) != shape or x.ndim != len(shape) + 1:
+            raise InvalidSignalError(
+                f"{type(self).__name__}.{what} expects shape (batch, {', '.join(map(str, shape))}), "
+                f"got {tuple(x.shape)}; add a leading batch axis with x[None]"
+            )
+
+
+class GaussianSensing(LinearOperator):
+    r"""Compressed sensing :math:`y = A x`, :math:`A_{ij} \sim N(0, 1/m)` i.i.d., ``m`` measurements of ``n``.
+
+    Example:
+        >>> import torch
+        >>> op = GaussianSensing(2, 5, generator=torch.Generator().manual_seed(1))
+        >>> tuple(op.matrix.shape), tuple(op.forward(torch.zeros(4, 5, dtype=torch.float64)).shape)
+        ((2, 5), (4, 2))
+    """
+
+    def __init__(self, num_measurements: int, size: int, *, generator: torch.Generator | None = None) -> None:
+        for name, value in [("num_measurements", num_measurements), ("size", size)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidModelError(f"{name} must be a positive integer, got {value!r}")
+        self.matrix = torch.randn(num_measurements, size, generator=generator, dtype=torch.float64)
+        self.matrix /= math.sqrt(num_measurements)
+        self.input_shape, self.output_shape = (size,), (num_measurements,)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_input(x, self.input_shape, "forward")
+        return x @ self.matrix.to(x).T
+
+    def adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        self._check_input(y, self.output_shape, "adjoint")
+        return y @ self.matrix.to(y)
+
+
+class Inpainting(LinearOperator):
+    """Keep the pixels where ``mask`` is 1 and zero the rest (a self-adjoint projection).
+
+    Example:
+        >>> import torch
+        >>> op = Inpainting(torch.tensor([1.0, 0.0, 1.0]))
+        >>> op.forward(torch.tensor([[5.0, 6.0, 7.0]])).tolist()
+        [[5.0, 0.0, 7.0]]
+    """
+
+    def __init__(self, mask: Any) -> None:
+        m = torch.as_tensor(np.asarray(mask, dtype=np.float64))
+        if m.numel() == 0 or not bool(torch.all((m == 0) | (m == 1))):
+            raise InvalidSignalError("mask must be a non-empty array of 0 (missing) and 1 (observed) entries")
+        self.mask = m
+        self.input_shape = self.output_shape = tuple(m.shape)
+
+    @staticmethod
+    def random(shape: tuple[int, ...], observed_fraction: float, *, generator: torch.Generator | None = None) -> Inpainting:
+        """An operator observing each pixel independently with probability ``observed_fraction``."""
+        if not 0 < observed_fraction <= 1:
+            raise InvalidSignalError(f"observed_fraction must lie in (0, 1], got {observed_fraction!r}")
+        return Inpainting((torch.rand(shape, generator=generator, dtype=torch.float64) < observed_fraction).double())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_input(x, self.input_shape, "forward")
+        return x * self.mask.to(x)
+
+    def adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        self._check_input(y, self.output_shape, "adjoint")
+        return y * self.mask.to(y)
+
+
+class Denoising(LinearOperator):
+    """The identity: ``y = x + n`` (denoising).
+
+    Example:
+        >>> import torch
+        >>> Denoising((2,)).forward(torch.tensor([[1.0, 2.0]])).tolist()
+        [[1.0, 2.0]]
+    """
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.input_shape = self.output_shape = tuple(int(s) for s in shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_input(x, self.input_shape, "forward")
+        return x
+
+    def adjoint(self, y: torch.Tensor) -> torch.Tensor:
+        self._check_input(y, self.output_shape, "adjoint")
+        return y
+
+
+# ----------------------------------------------------------------------------------------------
+# classical sparse recovery
+# ----------------------------------------------------------------------------------------------
+SPARSE_BASES = ("dct", "fourier")
+
+
+def sparsifying_basis(n: int, kind: str) -> np.ndarray:
+    """Orthonormal synthesis basis (columns) of :math:`\\mathbb{R}^n`: ``"dct"`` (DCT-II) or ``"fourier"``.
+
+    ``"fourier"`` is :func:`~qspectral.classical.diffusion.real_fourier_basis` (cos/sin pairs), in
+    which a sum of ``s`` integer-frequency sinusoids is at most ``2s``-sparse.
+
+    Example:
+        >>> B = sparsifying_basis(4, "dct")
+        >>> bool(np.allclose(B.T @ B, np.eye(4)))
+        True
+    """
+    if kind == "dct":
+        return scipy.fft.idct(np.eye(n), norm="ortho", axis=0)
+    if kind == "fourier":
+        return real_fourier_basis(n)[0]
+    raise InvalidModelError(f"unknown basis {kind!r}; choose one of {', '.join(SPARSE_BASES)}")
+
+
+def basis_pursuit(matrix: Any, y: Any, *, basis: str = "dct") -> np.ndarray:
+    r"""Basis pursuit :math:`\min_c \|c\|_1` s.t. :math:`A\Psi c = y`; returns :math:`x = \Psi c`.
+
+    Solved exactly as the linear program over :math:`c = u - v`, :math:`u, v \ge 0` with
+    ``scipy.optimize.linprog`` (HiGHS). ``matrix`` is ``A`` (``m x n``), ``basis`` names
+    :math:`\Psi` (:func:`sparsifying_basis`).
+
+    Raises:
+        InvalidSignalError: shapes do not match, or the program has no solution.
+
+    Example:
+        >>> A = np.random.default_rng(0).normal(size=(12, 32))
+        >>> x = sparsifying_basis(32, "dct")[:, [3, 7]] @ [1.0, -2.0]        # 2-sparse in the DCT
+        >>> bool(np.allclose(basis_pursuit(A, A @ x), x, atol=1e-7))
+        True
+    """
+    a = np.asarray(matrix.detach().cpu() if isinstance(matrix, torch.Tensor) else matrix, dtype=np.float64)
+    b = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64).ravel()
+    if a.ndim != 2 or a.shape[0] != b.size:
+        raise InvalidSignalError(f"matrix must be (m, n) with m = len(y) = {b.size}, got shape {a.shape}")
+    psi = sparsifying_basis(a.shape[1], basis)
+    ap = a @ psi
+    n = ap.shape[1]
+    result = linprog(np.ones(2 * n), A_eq=np.hstack([ap, -ap]), b_eq=b, bounds=(0, None), method="highs")
+    if not result.success:
+        raise InvalidSignalError(f"basis pursuit failed: {result.message}; check that y lies in the range of A")
+    return psi @ (result.x[:n] - result.x[n:])
+
+
+def _soft(values: np.ndarray, threshold: float) -> np.ndarray:
+    return np.sign(values) * np.maximum(np.abs(values) - threshold, 0.0)
+
+
+def lasso(operator: LinearOperator, y: torch.Tensor, lam: float, *, iterations: int = 300) -> torch.Tensor:
+    r"""FISTA for :math:`\min_c \tfrac12\|A\,\mathrm{idctn}(c) - y\|^2 + λ\|c\|_1`; returns :math:`\mathrm{idctn}(c)`.
+
+    The DCT is orthonormal (``scipy.fft.dctn(norm="ortho")`` over all signal axes), so with
+    :math:`A = I` one step is the exact solution (DCT soft thresholding). The step size is
+    :math:`1/\|A\|^2`, estimated by 30 power iterations. ``y`` has shape ``(1, *output_shape)``.
+
+    Example:
+        >>> import torch
+        >>> y = torch.full((1, 4), 1.5)                  # orthonormal DCT: only c_0 = 3, shrunk to 2.5
+        >>> lasso(Denoising((4,)), y, 0.5).numpy().round(6).tolist()
+        [[1.25, 1.25, 1.25, 1.25]]
+    """
+    if not lam >= 0:
+        raise InvalidModelError(f"lam must be non-negative, got {lam!r}")
+    shape = operator.input_shape
+    axes = tuple(range(1, len(shape) + 1))
+
+    def apply(c: np.ndarray) -> np.ndarray:
+        x = torch.as_tensor(scipy.fft.idctn(c, axes=axes, norm="ortho"))
+        return operator.forward(x).numpy()
+
+    def apply_t(r: np.ndarray) -> np.ndarray:
+        return scipy.fft.dctn(operator.adjoint(torch.as_tensor(r)).numpy(), axes=axes, norm="ortho")
+
+    target = y.detach().cpu().double().numpy()
+    v = np.random.default_rng(0).normal(size=(1, *shape))
+    for _ in range(30):
+        v = apply_t(apply(v))
+        v /= np.linalg.norm(v)
+    lipschitz = max(float(np.linalg.norm(apply_t(apply(v)))), 1e-12)
+    c = apply_t(target)
+    z, t = c.copy(), 1.0
+    for _ in range(iterations):
+        c_new = _soft(z - apply_t(apply(z) - target) / lipschitz, lam / lipschitz)
+        t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
+        z = c_new + (t - 1) / t_new * (c_new - c)
+        c, t = c_new, t_new
+    return torch.as_tensor(scipy.fft.idctn(c, axes=axes, norm="ortho"))
+
+
+# ----------------------------------------------------------------------------------------------
+# network priors
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PriorResult:
+    """The estimate of :func:`self_diffusion` / :func:`deep_image_prior` and the data-fidelity loss per step."""
+
+    estimate: torch.Tensor
+    losses: np.ndarray
+
+
+def _as_net_input(x: torch.Tensor) -> torch.Tensor:
+    return x.unsqueeze(1)  # (batch, *shape) -> (batch, 1 channel, *shape)
+
+
+def _check_prior_args(net: nn.Module, operator: LinearOperator, y: torch.Tensor, lr: float) -> torch.Tensor:
+    """Validate the arguments; return an empty tensor with the network's dtype and device."""
+    if not isinstance(net, nn.Module):
+        raise InvalidModelError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    if tuple(y.shape) != (1, *operator.output_shape):
+        raise InvalidSignalError(
+            f"y must have shape (1, {', '.join(map(str, operator.output_shape))}) for this operator, "
+            f"got {tuple(y.shape)}"
+        )
+    if not lr > 0:
+        raise InvalidModelError(f"lr must be positive, got {lr!r}")
+    return next(net.parameters()).new_empty(0)
+
+
+def self_diffusion(
+    net: nn.Module,
+    operator: LinearOperator,
+    y: torch.Tensor,
+    alpha_bar: Any,
+    *,
+    steps_per_level: int,
+    lr: float = 1e-3,
+    generator: torch.Generator | None = None,
+    callback: Callback | None = None,
+) -> PriorResult:
+    r"""Self-diffusion (module docstring): levels ``t = T..1`` with :math:`σ_t = \sqrt{1-ᾱ_t}`, ``K`` Adam steps each.
+
+    ``net`` maps ``(1, 1, *shape)`` to ``(1, 1, *shape)`` (e.g. a
+    :class:`~qspectral.classical.convnets.ConvNet` with one input and one output channel);
+    ``y`` has shape ``(1, *operator.output_shape)`` and is moved to the network's device and dtype
+    (noise is drawn from ``generator`` on the CPU). ``callback(level, estimate)`` runs after each
+    level (``level = t - 1``, counting down to 0). ``losses`` has ``T * steps_per_level`` entries.
+
+    Example:
+        >>> import torch
+        >>> from qspectral.classical.convnets import ConvNet
+        >>> _ = torch.manual_seed(0)
+        >>> op = Inpainting(torch.tensor([1.0, 1.0, 0.0, 1.0] * 4))
+        >>> y = op.forward(torch.ones(1, 16))
+        >>> out = self_diffusion(ConvNet(1, 1, 1, hidden_channels=8), op, y, [0.9, 0.5], steps_per_level=20,
+        ...                      lr=1e-2, generator=torch.Generator().manual_seed(0))
+        >>> out.estimate.shape, len(out.losses), bool(out.losses[-1] < out.losses[0])
+        (torch.Size([1, 16]), 40, True)
+    """
+    like = _check_prior_args(net, operator, y, lr)
+    ab = check_schedule(alpha_bar)
+    if isinstance(steps_per_level, bool) or not isinstance(steps_per_level, int) or steps_per_level < 1:
+        raise InvalidModelError(f"steps_per_level must be a positive integer, got {steps_per_level!r}")
+    target = y.to(like)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    estimate = torch.zeros((1, *operator.input_shape)).to(like)
+    losses = []
+    for level in range(ab.size - 1, -1, -1):
+        noise = torch.randn(estimate.shape, generator=generator, dtype=like.dtype).to(like.device)
+        noisy = estimate + math.sqrt(1 - ab[level]) * noise
+        for _ in range(steps_per_level):
+            loss = ((operator.forward(net(_as_net_input(noisy))[:, 0]) - target) ** 2).sum()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.detach()))
+        with torch.no_grad():
+            estimate = net(_as_net_input(noisy))[:, 0]
+        if callback is not None:
+            callback(level, estimate)
+    return PriorResult(estimate=estimate, losses=np.asarray(losses))
+
+
+def deep_image_prior(
+    net: nn.Module,
+    operator: LinearOperator,
+    y: torch.Tensor,
+    *,
+    steps: int,
+    lr: float = 1e-3,
+    input_scale: float = 0.1,
+    generator: torch.Generator | None = None,
+    callback: Callback | None = None,
+    callback_every: int = 0,
+) -> PriorResult:
+    r"""Deep Image Prior: fit :math:`\|A f(z) - y\|^2` over ``net`` for a fixed input ``z ~ input_scale * N(0, 1)``.
+
+    Same conventions as :func:`self_diffusion`; ``callback(step, estimate)`` runs every
+    ``callback_every`` steps (0: never) and after the last step.
+
+    Example:
+        >>> import torch
+        >>> from qspectral.classical.convnets import ConvNet
+        >>> _ = torch.manual_seed(0)
+        >>> op = Denoising((16,))
+        >>> out = deep_image_prior(ConvNet(1, 1, 1, hidden_channels=8), op, torch.ones(1, 16), steps=30, lr=1e-2)
+        >>> len(out.losses), bool(out.losses[-1] < out.losses[0])
+        (30, True)
+    """
+    like = _check_prior_args(net, operator, y, lr)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise InvalidModelError(f"steps must be a positive integer, got {steps!r}")
+    target = y.to(like)
+    z = input_scale * torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    losses = []
+    for step in range(1, steps + 1):
+        loss = ((operator.forward(net(_as_net_input(z))[:, 0]) - target) ** 2).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+        if callback is not None and ((callback_every and step % callback_every == 0) or step == steps):
+            with torch.no_grad():
+                callback(step, net(_as_net_input(z))[:, 0])
+    with torch.no_grad():
+        estimate = net(_as_net_input(z))[:, 0]
+    return PriorResult(estimate=estimate, losses=np.asarray(losses))
