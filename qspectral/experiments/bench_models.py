@@ -24,10 +24,9 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 import torch
 
 from qspectral.quantum.models import ReuploadingModel, fourier_coefficients
+from qspectral.sim.engine_executor import torch_threads
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,6 @@ def _median_seconds(fn: Callable[[], object], repeats: int, inner: int = 1) -> f
     return statistics.median(times)
 
 
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _model(num_qubits: int, num_layers: int, depth: int, seed: int, device: str) -> ReuploadingModel:
     torch.manual_seed(seed)
     return ReuploadingModel(num_qubits, num_layers, encoding="parallel", depth=depth).to(device)
@@ -121,7 +111,7 @@ def benchmark_train(
         torch.mean((qnode(x, reference_weights) - y) ** 2).backward()
         return reference_weights.grad
 
-    with _one_thread():
+    with torch_threads(1):
         diff = float((ours().cpu() - theirs()).abs().max())
         seconds = _median_seconds(ours, repeats, inner=10)
         reference_seconds = _median_seconds(theirs, repeats)
@@ -161,7 +151,7 @@ def benchmark_coefficients(
     def theirs():
         return qml.fourier.coefficients(partial(qnode, weights=weights), 1, model.degree)
 
-    with _one_thread():
+    with torch_threads(1):
         diff = float(abs(ours().cpu().numpy() - theirs()).max())
         seconds = _median_seconds(ours, repeats, inner=10)
         reference_seconds = _median_seconds(theirs, repeats)

@@ -37,6 +37,7 @@ import torch
 
 from qspectral.errors import BackendUnavailableError, UnknownExperimentError
 from qspectral.experiments.registry import Experiment, ExperimentResult, experiments, get_experiment
+from qspectral.sim.engine_executor import torch_threads
 
 DEVICES = ("cpu", "cuda")
 
@@ -72,14 +73,12 @@ def _check_device(device: str) -> str:
 @contextlib.contextmanager
 def _reproducible() -> Iterator[None]:
     """One CPU thread (tiny models run faster, and reductions keep one order) and deterministic ops."""
-    threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
-        yield
+        with torch_threads(1):
+            yield
     finally:
-        torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
 
 

@@ -32,7 +32,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import torch
 from qiskit.circuit import Parameter
@@ -276,22 +276,37 @@ def execute_owned(program: Program, box: list[torch.Tensor], values, *, owned: b
 
 
 @contextlib.contextmanager
-def _single_thread_if_small(device: torch.device, amplitudes: int):
+def torch_threads(count: int) -> Iterator[None]:
+    """Run the block with ``count`` torch CPU threads, restoring the previous number afterwards.
+
+    The setting is process-wide: other Python threads using torch meanwhile see it too.
+
+    Example:
+        >>> with torch_threads(1):
+        ...     torch.get_num_threads()
+        1
+    """
+    threads = torch.get_num_threads()
+    if threads == count:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib.AbstractContextManager:
     """Use one CPU thread for work on ``amplitudes`` (<= ``SMALL_STATE``) numbers, restored afterwards.
 
     Below that size, starting the thread pool costs more than the work: MKL's batched FFT and
     GEMM start it even for a handful of amplitudes, and any op that does waits for the slowest
     thread (milliseconds per call on a busy machine, against microseconds on one thread).
     """
-    threads = torch.get_num_threads()
-    if device.type != "cpu" or threads == 1 or amplitudes > SMALL_STATE:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+    if device.type != "cpu" or amplitudes > SMALL_STATE:
+        return contextlib.nullcontext()
+    return torch_threads(1)
 
 
 def _run_steps(program: Program, run: _Executor, resolve: Resolver) -> None:
