@@ -21,7 +21,7 @@ is also appended to an ``events`` table. Credentials are never stored.
 ``qspectral jobs sync`` to reconcile; ``needs_resubmit`` means the job may not exist remotely
 and only an explicit ``qspectral jobs resubmit ID`` sends it again (nothing is resent silently).
 
-**Concurrency.** WAL journal, a 30 s busy timeout, and every change in a ``BEGIN IMMEDIATE``
+**Concurrency.** WAL journal, a 30 s busy timeout (also for the lock that switching to WAL takes), and every change in a ``BEGIN IMMEDIATE``
 transaction that checks the current state first (compare-and-set), so concurrent CLI processes
 neither corrupt the file nor overwrite each other's transitions.
 
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import sqlite3
 import time
@@ -55,6 +56,7 @@ from qspectral.cloud.redact import redact
 from qspectral.errors import JobNotFoundError, JobStateError
 
 HOME_VAR = "QSPECTRAL_HOME"
+BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's lock
 STATES = ("created", "submitted", "running", "done", "failed", "cancelled", "needs_resubmit")
 TERMINAL = frozenset({"done", "failed", "cancelled"})
 _NEXT = {
@@ -162,18 +164,44 @@ class JobStore:
         self.path = Path(path) if path is not None else default_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
-            conn.executescript(_SCHEMA)
+            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn = self._open()
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
             yield conn
         finally:
             conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        """A connection in WAL mode, retried while another process holds a lock that opening needs.
+
+        Switching a new file to WAL takes an exclusive lock *without* SQLite's busy handler, so two
+        processes creating the store at the same moment see "database is locked" at once (as does a
+        connection opened while another one recovers the WAL after a crash). Those are retried with
+        jittered backoff for up to :data:`BUSY_TIMEOUT` seconds.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        delay = 0.005
+        while True:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError(
+                        f"the job store {self.path} stayed locked for {BUSY_TIMEOUT:.0f} s; another process"
+                        " holds it; wait for that process, or point --store / QSPECTRAL_HOME at another file"
+                    ) from exc
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(2 * delay, 0.25)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -7,10 +7,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
+import qspectral.cloud.jobs as jobs_module
 from qspectral.cloud.jobs import JobStore, default_store_path
 from qspectral.cloud.program import circuit_hash
 from qspectral.errors import JobNotFoundError, JobStateError
@@ -89,6 +91,39 @@ def test_wal_journal(store):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_stores_created_at_the_same_moment_all_open(tmp_path):
+    # Switching a new file to WAL takes its lock without SQLite's busy handler: without a retry,
+    # about one race in six between three openers failed with "database is locked" (as in CI).
+    for trial in range(60):
+        path, start, errors = tmp_path / f"race{trial}.sqlite", threading.Barrier(3), []
+
+        def open_and_write():
+            start.wait()
+            try:
+                JobStore(path).create("local", "aer", "OPENQASM 3.0;", shots=1, num_bits=1)
+            except sqlite3.OperationalError as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_and_write) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert len(JobStore(path).list()) == 3
+
+
+def test_a_store_locked_too_long_names_the_file_and_keeps_its_rows(store, monkeypatch):
+    job = store.create("local", "aer", "OPENQASM 3.0;", shots=1, num_bits=1)
+    monkeypatch.setattr(jobs_module, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(sqlite3.OperationalError, match=f"{store.path.name} stayed locked for 0 s; another process"):
+        JobStore(store.path)
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert [j.id for j in JobStore(store.path).list()] == [job.id]
 _WRITER = textwrap.dedent(
     """
     import sys, time
