@@ -87,6 +87,19 @@ def _bind(circuit: QuantumCircuit, parameters: Mapping | None) -> dict[Parameter
     return values
 
 
+def _norms(state: torch.Tensor) -> torch.Tensor:
+    """The float64 norm of each row of a ``(batch, 2**n)`` complex tensor.
+
+    Norms of 4096-real chunks of the real view, combined in float64: accurate for complex64 at any
+    size (torch's float32 norm of a normalised 2**24-amplitude state is off by 3e-3) and one fast
+    pass (torch's complex norm takes |z| per amplitude first: 126 ms vs 4 ms at 24 qubits).
+    """
+    real = torch.view_as_real(state).reshape(state.shape[0], -1)
+    chunk = min(real.shape[1], 4096)
+    partial = torch.linalg.vector_norm(real.reshape(real.shape[0], -1, chunk), dim=2)
+    return torch.linalg.vector_norm(partial.double(), dim=1)
+
+
 def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tuple[torch.Tensor, bool]:
     """The validated ``(batch, 2**n)`` start state, and whether it is a new tensor (not the caller's)."""
     if initial_state is None:
@@ -101,9 +114,13 @@ def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tupl
             f"pass shape ({2**num_qubits},) or (batch, {2**num_qubits})"
         )
     state = state.to(device=device, dtype=dtype)
-    norms = torch.linalg.vector_norm(state.detach(), dim=1)
+    norms = _norms(state.detach())
     if not bool(torch.isfinite(norms).all()):
-        raise InvalidStateError("initial_state has NaN or infinite amplitudes; check the computation that produced it")
+        if not bool(torch.isfinite(state).all()):
+            raise InvalidStateError(
+                "initial_state has NaN or infinite amplitudes; check the computation that produced it"
+            )
+        raise InvalidStateError("initial_state is far from normalised (its norm overflows); divide each state by its norm")
     worst = float((norms - 1).abs().max())
     if worst > _NORM_ATOL[dtype]:
         raise InvalidStateError(
