@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from qiskit.circuit import Parameter, QuantumCircuit
 
+from qspectral.conventions import NORM_ATOL, NORM_ATOL_SINGLE
 from qspectral.errors import InsufficientMemoryError, InvalidStateError, UnsupportedCircuitError
 from qspectral.sim.backends import check_circuit
 from qspectral.sim.engine_executor import execute, execute_owned
@@ -49,7 +50,8 @@ from qspectral.sim.engine_plan import MAX_FUSED, compile_circuit
 __all__ = ["compile_circuit", "execute", "run_circuit"]
 
 #: Norm tolerance on an initial state, per dtype.
-_NORM_ATOL = {torch.complex64: 1e-5, torch.complex128: 1e-8}
+#: The norm tolerances of :func:`qspectral.conventions.validate_state`, by precision.
+_NORM_ATOL = {torch.complex64: NORM_ATOL_SINGLE, torch.complex128: NORM_ATOL}
 #: How to get a CUDA build of torch (see https://pytorch.org/get-started/locally/).
 CUDA_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cu126"
 
@@ -120,12 +122,16 @@ def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tupl
             raise InvalidStateError(
                 "initial_state has NaN or infinite amplitudes; check the computation that produced it"
             )
-        raise InvalidStateError("initial_state is far from normalised (its norm overflows); divide each state by its norm")
+        raise InvalidStateError(
+            "initial_state is far from normalised (its norm overflows); divide each state by its norm"
+        )
     worst = float((norms - 1).abs().max())
     if worst > _NORM_ATOL[dtype]:
         raise InvalidStateError(
             f"initial_state is not normalised: a norm differs from 1 by {worst:.3g} "
             f"(tolerance {_NORM_ATOL[dtype]:g}); divide each state by its norm"
+            + (", computed in float64 (a float32 norm of a long vector is not accurate enough)"
+               if dtype == torch.complex64 else "")
         )
     return state, state.data_ptr() != given.data_ptr()
 

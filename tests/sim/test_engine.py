@@ -476,6 +476,8 @@ def test_validation_errors_are_clear():
         run_circuit(QuantumCircuit(2), np.array([np.nan, 0, 0, 0]))
     with pytest.raises(InvalidStateError, match="NaN or infinite amplitudes"):
         run_circuit(QuantumCircuit(2), torch.tensor([1, 0, complex(0, np.inf), 0]))
+    with pytest.raises(InvalidStateError, match="1e-06.*computed in float64"):  # complex64: 1e-5 off
+        run_circuit(QuantumCircuit(1), np.array([1 + 1e-5, 0], dtype=np.complex64), dtype=torch.complex64)
     with pytest.raises(InvalidStateError, match="far from normalised"):
         run_circuit(QuantumCircuit(2), np.array([1e200, 0, 0, 0]))
     with pytest.raises(TypeError, match="complex64 or torch.complex128"):
