@@ -78,3 +78,7 @@ class JobNotFoundError(QSpectralError, LookupError):
 
 class JobStateError(QSpectralError, RuntimeError):
     """The job is in a state that does not allow the requested action (fetch, cancel, ...)."""
+
+
+class JobStoreBusyError(QSpectralError, TimeoutError):
+    """The job store stayed locked by another process for longer than the wait allows."""

@@ -53,7 +53,7 @@ import psutil
 
 from qspectral.cloud.program import circuit_hash
 from qspectral.cloud.redact import redact
-from qspectral.errors import JobNotFoundError, JobStateError
+from qspectral.errors import JobNotFoundError, JobStateError, JobStoreBusyError
 
 HOME_VAR = "QSPECTRAL_HOME"
 BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's lock
@@ -196,7 +196,7 @@ class JobStore:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() > deadline:
-                    raise sqlite3.OperationalError(
+                    raise JobStoreBusyError(
                         f"the job store {self.path} stayed locked for {BUSY_TIMEOUT:.0f} s; another process"
                         " holds it; wait for that process, or point --store / QSPECTRAL_HOME at another file"
                     ) from exc

@@ -107,3 +107,21 @@ def test_qasm_file_with_qubits_flag_and_cancel_done_job(home, tmp_path, capsys):
     job_id = capsys.readouterr().out.splitlines()[0]
     assert main(["jobs", "cancel", job_id]) == 2
     assert "already 'done'" in capsys.readouterr().err
+
+
+def test_a_locked_store_is_a_clear_error_and_keeps_the_jobs(home, capsys, monkeypatch):
+    import sqlite3
+
+    import qspectral.cloud.jobs as jobs_module
+
+    assert main(["submit", "qft", "--qubits", "2", "--input", "1", "--shots", "10"]) == 0
+    job_id = capsys.readouterr().out.splitlines()[0]
+    monkeypatch.setattr(jobs_module, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(JobStore().path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    assert main(["jobs", "list"]) == 2
+    assert "stayed locked for 0 s; another process holds it" in capsys.readouterr().err
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert main(["jobs", "list"]) == 0 and job_id in capsys.readouterr().out

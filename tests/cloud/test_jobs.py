@@ -15,7 +15,7 @@ import pytest
 import qspectral.cloud.jobs as jobs_module
 from qspectral.cloud.jobs import JobStore, default_store_path
 from qspectral.cloud.program import circuit_hash
-from qspectral.errors import JobNotFoundError, JobStateError
+from qspectral.errors import JobNotFoundError, JobStateError, JobStoreBusyError
 
 QASM = "OPENQASM 3.0;\nqubit[1] q;\n"
 
@@ -119,7 +119,7 @@ def test_a_store_locked_too_long_names_the_file_and_keeps_its_rows(store, monkey
     holder = sqlite3.connect(store.path, isolation_level=None)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
-    with pytest.raises(sqlite3.OperationalError, match=f"{store.path.name} stayed locked for 0 s; another process"):
+    with pytest.raises(JobStoreBusyError, match=f"{store.path.name} stayed locked for 0 s; another process"):
         JobStore(store.path)
     holder.execute("ROLLBACK")
     holder.close()
