@@ -4,15 +4,25 @@ r"""Linear inverse problems :math:`y = A x (+ n)`: operators, sparse recovery, D
 ``(batch, *input_shape)`` to measurements ``(batch, *output_shape)`` (torch tensors) and has the
 exact adjoint: :math:`\langle A x, y\rangle = \langle x, A^T y\rangle`.
 
-**Self-diffusion** (Luo et al. 2025, "Self-diffusion for solving inverse problems"). One randomly
-initialised network :math:`f` and the current estimate :math:`\hat x` (initially 0). For
-``t = T..1``: draw :math:`\tilde x_t = \hat x + σ_t ε` with :math:`σ_t = \sqrt{1-ᾱ_t}`, train
-:math:`f` for ``K`` Adam steps on :math:`\|A f(\tilde x_t) - y\|^2` (network and optimizer kept
-from level to level), then set :math:`\hat x = f(\tilde x_t)`. The noise schedule modulates the
-network's spectral bias: large noise lets only coarse structure through, small noise refines.
+**Self-diffusion** (Luo et al. 2025, "Self-diffusion for solving inverse problems", Algorithm 1).
+One randomly initialised network :math:`f` and the current estimate :math:`\hat x`, initially
+pure noise :math:`ε_0 \sim N(0, I)`. For ``t = T..1``: draw :math:`\tilde x_t = \hat x + σ_t ε_t`
+with :math:`σ_t = \sqrt{1-ᾱ_t}` (:math:`ε_t` fixed within the level), train :math:`f` for ``K``
+Adam steps on the loss :math:`L(f(\tilde x_t))` (network and optimizer kept from level to level),
+then set :math:`\hat x = f(\tilde x_t)`. The noise schedule modulates the network's spectral
+bias: large noise lets only coarse structure through, small noise refines.
 
 **Deep Image Prior** (Ulyanov et al. 2018): the same network fed a fixed random input ``z``,
-trained on :math:`\|A f(z) - y\|^2`; no noise schedule.
+trained on :math:`L(f(z))`; no noise schedule.
+
+**Loss** of both: :math:`L(x) = \|A x - y\|^2 + λ \sum_k (|\mathrm{Re}\,X_k| + |\mathrm{Im}\,X_k|)`,
+:math:`X = F x` the orthonormal DFT over all signal axes (``torch.fft.fftn(norm="ortho")``),
+``λ = fourier_l1`` (default 0: data fidelity only). The paper "enhances" both losses with an L1
+penalty in the frequency domain for its 1-D compressed-sensing example. For a real 1-D signal
+this penalty is the L1 norm of its coefficients in the real Fourier basis (cos/sin pairs,
+:func:`sparsifying_basis` ``"fourier"``), weighted :math:`\sqrt2` except at 0 and Nyquist: the
+basis in which a sum of ``s`` sinusoids is ``2s``-sparse. (The L1 norm of the complex moduli
+:math:`|X_k|` instead is a group penalty on each cos/sin pair, a weaker prior for such signals.)
 
 **Sparse recovery.** :func:`basis_pursuit` solves :math:`\min \|c\|_1` s.t. :math:`A \Psi c = y`
 exactly as a linear program (``scipy.optimize.linprog``, HiGHS); :func:`lasso` minimises
@@ -250,7 +260,7 @@ def lasso(operator: LinearOperator, y: torch.Tensor, lam: float, *, iterations: 
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PriorResult:
-    """The estimate of :func:`self_diffusion` / :func:`deep_image_prior` and the data-fidelity loss per step."""
+    """The estimate of :func:`self_diffusion` / :func:`deep_image_prior` and the loss (module docstring) per step."""
 
     estimate: torch.Tensor
     losses: np.ndarray
@@ -260,7 +270,19 @@ def _as_net_input(x: torch.Tensor) -> torch.Tensor:
     return x.unsqueeze(1)  # (batch, *shape) -> (batch, 1 channel, *shape)
 
 
-def _check_prior_args(net: nn.Module, operator: LinearOperator, y: torch.Tensor, lr: float) -> torch.Tensor:
+def _prior_loss(
+    operator: LinearOperator, estimate: torch.Tensor, target: torch.Tensor, fourier_l1: float
+) -> torch.Tensor:
+    r"""The loss :math:`L` of the module docstring for ``estimate`` of shape ``(1, *input_shape)``."""
+    loss = ((operator.forward(estimate) - target) ** 2).sum()
+    if fourier_l1:
+        axes = tuple(range(1, estimate.ndim))
+        loss = loss + fourier_l1 * torch.view_as_real(torch.fft.fftn(estimate, dim=axes, norm="ortho")).abs().sum()
+    return loss
+
+
+def _check_prior_args(net: nn.Module, operator: LinearOperator, y: torch.Tensor, lr: float,
+                      fourier_l1: float) -> torch.Tensor:
     """Validate the arguments; return an empty tensor with the network's dtype and device."""
     if not isinstance(net, nn.Module):
         raise InvalidModelError(f"net must be a torch.nn.Module, got {type(net).__name__}")
@@ -271,6 +293,10 @@ def _check_prior_args(net: nn.Module, operator: LinearOperator, y: torch.Tensor,
         )
     if not lr > 0:
         raise InvalidModelError(f"lr must be positive, got {lr!r}")
+    if not 0 <= fourier_l1 < math.inf:
+        raise InvalidModelError(
+            f"fourier_l1 must be a finite number >= 0 (0 turns the penalty off), got {fourier_l1!r}"
+        )
     return next(net.parameters()).new_empty(0)
 
 
@@ -282,6 +308,7 @@ def self_diffusion(
     *,
     steps_per_level: int,
     lr: float = 1e-3,
+    fourier_l1: float = 0.0,
     generator: torch.Generator | None = None,
     callback: Callback | None = None,
 ) -> PriorResult:
@@ -290,8 +317,10 @@ def self_diffusion(
     ``net`` maps ``(1, 1, *shape)`` to ``(1, 1, *shape)`` (e.g. a
     :class:`~qspectral.classical.convnets.ConvNet` with one input and one output channel);
     ``y`` has shape ``(1, *operator.output_shape)`` and is moved to the network's device and dtype
-    (noise is drawn from ``generator`` on the CPU). ``callback(level, estimate)`` runs after each
-    level (``level = t - 1``, counting down to 0). ``losses`` has ``T * steps_per_level`` entries.
+    (the initial estimate and the noise are drawn from ``generator`` on the CPU, in that order).
+    ``fourier_l1`` is the weight λ of the frequency-domain L1 penalty (module docstring).
+    ``callback(level, estimate)`` runs after each level (``level = t - 1``, counting down to 0).
+    ``losses`` has ``T * steps_per_level`` entries.
 
     Example:
         >>> import torch
@@ -304,19 +333,19 @@ def self_diffusion(
         >>> out.estimate.shape, len(out.losses), bool(out.losses[-1] < out.losses[0])
         (torch.Size([1, 16]), 40, True)
     """
-    like = _check_prior_args(net, operator, y, lr)
+    like = _check_prior_args(net, operator, y, lr, fourier_l1)
     ab = check_schedule(alpha_bar)
     if isinstance(steps_per_level, bool) or not isinstance(steps_per_level, int) or steps_per_level < 1:
         raise InvalidModelError(f"steps_per_level must be a positive integer, got {steps_per_level!r}")
     target = y.to(like)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    estimate = torch.zeros((1, *operator.input_shape)).to(like)
+    estimate = torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
     losses = []
     for level in range(ab.size - 1, -1, -1):
         noise = torch.randn(estimate.shape, generator=generator, dtype=like.dtype).to(like.device)
         noisy = estimate + math.sqrt(1 - ab[level]) * noise
         for _ in range(steps_per_level):
-            loss = ((operator.forward(net(_as_net_input(noisy))[:, 0]) - target) ** 2).sum()
+            loss = _prior_loss(operator, net(_as_net_input(noisy))[:, 0], target, fourier_l1)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -336,11 +365,12 @@ def deep_image_prior(
     steps: int,
     lr: float = 1e-3,
     input_scale: float = 0.1,
+    fourier_l1: float = 0.0,
     generator: torch.Generator | None = None,
     callback: Callback | None = None,
     callback_every: int = 0,
 ) -> PriorResult:
-    r"""Deep Image Prior: fit :math:`\|A f(z) - y\|^2` over ``net`` for a fixed input ``z ~ input_scale * N(0, 1)``.
+    r"""Deep Image Prior: minimise the loss :math:`L(f(z))` over ``net``, fixed input ``z ~ input_scale * N(0, 1)``.
 
     Same conventions as :func:`self_diffusion`; ``callback(step, estimate)`` runs every
     ``callback_every`` steps (0: never) and after the last step.
@@ -354,7 +384,7 @@ def deep_image_prior(
         >>> len(out.losses), bool(out.losses[-1] < out.losses[0])
         (30, True)
     """
-    like = _check_prior_args(net, operator, y, lr)
+    like = _check_prior_args(net, operator, y, lr, fourier_l1)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InvalidModelError(f"steps must be a positive integer, got {steps!r}")
     target = y.to(like)
@@ -362,7 +392,7 @@ def deep_image_prior(
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []
     for step in range(1, steps + 1):
-        loss = ((operator.forward(net(_as_net_input(z))[:, 0]) - target) ** 2).sum()
+        loss = _prior_loss(operator, net(_as_net_input(z))[:, 0], target, fourier_l1)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -89,9 +89,14 @@ def test_self_diffusion_metrics(runs):
     metrics = runs["self-diffusion"].result.metrics
     cs = metrics["compressed_sensing"]
     assert cs["paper"] == {"ADMM-BP": 5.57, "DIP": 2.43, "SDI": 0.53}
-    assert set(cs["error"]) == {"self-diffusion", "deep-image-prior", "basis-pursuit-dct", "basis-pursuit-fourier"}
+    assert set(cs["error"]) == {"self-diffusion", "deep-image-prior", "deep-image-prior-own-l1", "basis-pursuit-dct",
+                                "basis-pursuit-fourier"}
     assert cs["error"]["basis-pursuit-fourier"]["mean"] < 1e-6  # 7 sinusoids: 7-sparse in the real Fourier basis
     assert len(cs["final_frequency_errors"]["self-diffusion"]) == 7
+    # the paper's Algorithm 1 schedule: beta_t = beta_end + t/(T-1) (beta_start - beta_end), t = 0..T-1, with its
+    # beta_start = 4e-3, beta_end = 1e-6; sigma_t = sqrt(1 - prod_{i<=t} (1 - beta_i)); T = 3 here
+    beta = 1e-6 + np.arange(3) / 2 * (4e-3 - 1e-6)
+    assert cs["sigma_range"] == pytest.approx(np.sqrt(1 - np.cumprod(1 - beta))[[0, -1]].tolist(), rel=1e-9)
     images = metrics["images"]
     assert set(images["tasks"]) == {"denoising", "inpainting"}
     psnr = images["tasks"]["denoising"]["mean_psnr"]
