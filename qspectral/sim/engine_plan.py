@@ -425,6 +425,8 @@ def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> 
     local = [[step.wires.index(w) for w in op.wires] for op in step.members]
     if step.kind == "multiplexed":
         operator = torch.as_tensor(step.members[0].constant, device=device).to(dtype)
+    elif step.kind == "diagonal" and len(step.members) == 1 and local[0] == list(range(k)):
+        operator = _member_diagonal(step.members[0], resolve, dtype, device)
     elif step.kind == "diagonal":
         operator = torch.ones((1, 2**k), dtype=dtype, device=device)
         for op, positions in zip(step.members, local):

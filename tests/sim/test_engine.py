@@ -509,3 +509,26 @@ def test_a_large_complex64_state_is_accepted_and_transformed():
     out = run_circuit(qft(21), torch.from_numpy(psi.astype(np.complex64)), dtype=torch.complex64)
     assert out.dtype == torch.complex64
     assert np.max(np.abs(out[0].numpy() - numpy_qft(psi))) < 1e-5
+
+
+def test_long_qfts_on_the_fast_split_path_match_numpy(monkeypatch):
+    """complex128 QFTs of FAST_SPLIT_BITS or more bits run as two FFTs and a twiddle on the CPU."""
+    import qspectral.sim.engine_executor as engine
+
+    calls = []
+    real_twiddle = engine.twiddle
+    monkeypatch.setattr(engine, "twiddle", lambda *a, **k: calls.append(a[1]) or real_twiddle(*a, **k))
+    n = engine.FAST_SPLIT_BITS + 2
+    psi = random_state(n, seed=16)
+    subset = [1, 3, *range(4, n)]  # FAST_SPLIT_BITS qubits, not contiguous, not starting at 0
+    for circuit, expected in (
+        (qft(n), numpy_qft(psi)),
+        (qft(n, inverse=True), numpy_qft(psi, inverse=True)),
+        (qft(n, subset), numpy_qft(psi, subset)),
+    ):
+        calls.clear()
+        out = run_circuit(circuit, psi).numpy()[0]
+        assert calls and np.max(np.abs(out - expected)) < 1e-12
+        calls.clear()
+        single = run_circuit(circuit, psi.astype(np.complex64), dtype=torch.complex64).numpy()[0]
+        assert not calls and np.max(np.abs(single - expected)) < 1e-5  # complex64: one FFT call
