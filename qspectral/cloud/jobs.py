@@ -21,9 +21,10 @@ is also appended to an ``events`` table. Credentials are never stored.
 ``qspectral jobs sync`` to reconcile; ``needs_resubmit`` means the job may not exist remotely
 and only an explicit ``qspectral jobs resubmit ID`` sends it again (nothing is resent silently).
 
-**Concurrency.** WAL journal, a 30 s busy timeout (also for the lock that switching to WAL takes), and every change in a ``BEGIN IMMEDIATE``
-transaction that checks the current state first (compare-and-set), so concurrent CLI processes
-neither corrupt the file nor overwrite each other's transitions.
+**Concurrency.** WAL journal, a 30 s busy timeout (also for the lock that switching to WAL
+takes), and every change in a ``BEGIN IMMEDIATE`` transaction that checks the current state first
+(compare-and-set), so concurrent CLI processes neither corrupt the file nor overwrite each other's
+transitions.
 
 Example:
     >>> import tempfile, pathlib

@@ -49,7 +49,6 @@ from qspectral.sim.engine_plan import MAX_FUSED, compile_circuit
 
 __all__ = ["compile_circuit", "execute", "run_circuit"]
 
-#: Norm tolerance on an initial state, per dtype.
 #: The norm tolerances of :func:`qspectral.conventions.validate_state`, by precision.
 _NORM_ATOL = {torch.complex64: NORM_ATOL_SINGLE, torch.complex128: NORM_ATOL}
 #: How to get a CUDA build of torch (see https://pytorch.org/get-started/locally/).

@@ -57,7 +57,7 @@ from qspectral.sim.engine_plan import Program, Resolver, step_operator
 _REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 #: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
 #: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
-#: split one does not (peak two), at some cost in time.
+#: split one does not (peak two); in complex64 at some cost in time (see FAST_SPLIT_BITS).
 LEAN_FFT_AMPLITUDES = 2**27
 #: On the CPU a complex128 QFT of at least this many bits also runs split, because it is faster:
 #: MKL's long double-precision FFT is not cache-blocked (24 bits: 358 ms split vs 471 ms in one
