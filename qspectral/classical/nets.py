@@ -9,8 +9,8 @@ device with ``.to(device)``.
 * :class:`FourierFeatureMLP`: random Fourier features
   :math:`\gamma(x) = [\cos 2\pi Bx, \sin 2\pi Bx]`, :math:`B_{ij} \sim N(0, \sigma^2)` fixed
   (Tancik et al. 2020), followed by an :class:`MLP`.
-* :class:`MultiGradeNet`: multi-grade deep learning (MGDL; Xu 2023, "Addressing spectral bias of
-  deep neural networks by multi-grade deep learning"). Grade ``l`` is a shallow network
+* :class:`MultiGradeNet`: multi-grade deep learning (MGDL; Fang & Xu 2024, "Addressing spectral
+  bias of deep neural networks by multi-grade deep learning"). Grade ``l`` is a shallow network
   :math:`h_l` applied to the features of grade ``l-1`` plus a linear head, and the model is
   :math:`\sum_l W_l\, h_l \circ \dots \circ h_1(x) + b_l`. Grades are trained one after another,
   each on the residual of the earlier (frozen) grades; composing low-frequency maps reaches high
@@ -166,8 +166,9 @@ class MultiGradeNet(nn.Module):
 
     ``grades[l]`` lists the hidden widths of grade ``l`` (e.g. ``[[64, 64], [64, 64]]``: two grades
     of two hidden layers). Grade 0 reads the input, grade ``l > 0`` reads the last hidden features
-    of grade ``l - 1``; each grade has its own linear head, and the output is the sum of the heads
-    of grades ``0..active_grade``.
+    of grade ``l - 1`` (its last hidden layer after the activation, as in the MGDL code); each
+    grade has its own linear head, and the output is the sum of the heads of grades
+    ``0..active_grade``. The paper's synthetic runs use ``[[256, 256]] * 4`` with ReLU.
 
     Training (one loss for every grade): call :meth:`start_grade` with ``0, 1, ...`` in turn and
     minimise ``mse(model(x), y)`` over the parameters that still require grad. Earlier grades are

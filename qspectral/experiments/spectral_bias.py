@@ -7,14 +7,20 @@ random phases, and two amplitude settings: ``equal`` (:math:`A_k \propto 1`) and
 (:math:`A_k \propto k`), normalised to :math:`\sum_k A_k = 1` so :math:`|f| \le 1` suits a
 ``<Z>`` output.
 
-**Models**, trained side by side with the same budget (full-batch Adam, ``steps`` steps; the
-multi-grade net splits them over its grades): a ReLU :class:`~qspectral.classical.nets.MLP` with
-as many parameters as the multi-grade net, a Fourier-feature MLP, the multi-grade net (MGDL), and
-two :class:`~qspectral.quantum.models.ReuploadingModel`\ s fed :math:`2\pi x`: parallel Pauli
+**Models**, trained side by side with full-batch Adam for ``steps`` steps: a ReLU
+:class:`~qspectral.classical.nets.MLP` with as many parameters as the multi-grade net, a
+Fourier-feature MLP, the multi-grade net (MGDL), and two
+:class:`~qspectral.quantum.models.ReuploadingModel`\ s fed :math:`2\pi x`: parallel Pauli
 encoding (binomial frequency redundancy) and exponential encoding (flat eigenvalue spectrum).
+The MLP and the multi-grade net follow the protocol of Fang & Xu 2024 (MGDL), whose code trains
+every grade for as many epochs as the single-grade network (so the multi-grade net takes
+``grades * steps`` steps, each through one shallow grade) with the learning rate decaying
+exponentially from ``classical_lr`` to ``classical_final_lr`` over each grade (over the whole run
+for the MLP); the other models keep a constant learning rate.
 
-**Measurement.** At ``records`` steps spaced geometrically (fine early, where the quantum models
-converge, coarse late) each frequency's relative error
+**Measurement.** At ``records`` steps spaced geometrically over each model's own training (fine
+early, where the quantum models converge, coarse late; ``record_steps`` per model) each
+frequency's relative error
 :math:`|\hat f_k-\hat g_k|/|\hat g_k|` (:mod:`qspectral.spectral.analysis`); curves are averaged
 over ``repeats`` initialisations; a frequency's convergence step is the first recorded step after
 which the mean error stays below ``threshold``; ``rho`` is the Spearman correlation between
@@ -42,7 +48,7 @@ from torch import nn
 from qspectral.classical.nets import MLP, FourierFeatureMLP, MultiGradeNet, count_parameters
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
-from qspectral.experiments.training import train
+from qspectral.experiments.training import total_steps, train
 from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
 from qspectral.spectral.analysis import SpectralTracker, convergence_steps, spearman_rho
 
@@ -63,6 +69,7 @@ class SpectralBiasConfig:
     repeats: int = 3
     threshold: float = 0.2
     classical_lr: float = 1e-3
+    classical_final_lr: float = 1e-4
     quantum_lr: float = 0.02
     mlp_layers: int = 4
     grades: int = 3
@@ -151,6 +158,11 @@ def _check(config: SpectralBiasConfig) -> None:
             )
     if config.steps < 1 or config.records < 2 or config.repeats < 1:
         raise InvalidModelError("steps and repeats must be positive integers, records at least 2")
+    if not (config.classical_lr > 0 and config.classical_final_lr > 0):
+        raise InvalidModelError(
+            f"classical_lr and classical_final_lr must be positive learning rates, got "
+            f"{config.classical_lr!r} and {config.classical_final_lr!r}"
+        )
 
 
 def recording_steps(steps: int, records: int) -> list[int]:
@@ -177,9 +189,9 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
     freqs = np.asarray(config.frequencies)
     x = np.arange(config.samples) / config.samples
     phases = np.random.default_rng(seed).uniform(0, 2 * np.pi, freqs.size)
-    record_steps = recording_steps(config.steps, config.records)
     high = freqs[freqs.size // 2 :]
     settings_out: dict[str, Any] = {}
+    record_steps: dict[str, list[int]] = {}
     curves: dict[str, Any] = {"steps": record_steps, "frequencies": freqs.tolist(), "errors": {}, "rho": {}}
     for s_index, setting in enumerate(config.settings):
         amplitudes = target_amplitudes(config.frequencies, setting)
@@ -195,16 +207,18 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
                 dtype = next(model.parameters()).dtype
                 inputs = torch.tensor(x, dtype=dtype, device=device)[:, None]
                 targets = torch.tensor(target, dtype=dtype, device=device)[:, None]
-                tracker = SpectralTracker(inputs, target, freqs, record_steps)
+                record_steps[name] = recording_steps(total_steps(model, config.steps), config.records)
+                tracker = SpectralTracker(inputs, target, freqs, record_steps[name])
                 final_loss = train(
                     model, inputs, targets, steps=config.steps,
                     lr=config.quantum_lr if name.startswith("quantum") else config.classical_lr,
+                    final_lr=config.classical_final_lr if name in ("mlp", "multi-grade") else None,
                     on_step=tracker.record, progress=progress,
                     description=f"{setting}/{name} {repeat + 1}/{config.repeats}",
                 )
                 runs.append((tracker.errors, final_loss))
             errors = np.mean([e for e, _ in runs], axis=0)
-            conv = convergence_steps(record_steps, errors, config.threshold)
+            conv = convergence_steps(record_steps[name], errors, config.threshold)
             rho = spearman_rho(freqs, conv)
             entry: dict[str, Any] = {
                 "parameters": count_parameters(model),
@@ -257,7 +271,8 @@ def _claims(settings: dict[str, Any], high: list[int], config: SpectralBiasConfi
                 "Multi-grade training (MGDL) reaches a lower high-frequency error than a "
                 "single-grade MLP of equal parameter count" + where,
                 f"mean final relative error at frequencies {high}: multi-grade < MLP "
-                f"({mg['parameters']} vs {mlp['parameters']} parameters)",
+                f"({mg['parameters']} vs {mlp['parameters']} parameters; {config.steps} steps "
+                f"per grade, {config.steps} for the MLP, as in Fang & Xu 2024)",
                 {"multi-grade": mg["high_frequency_error"], "mlp": mlp["high_frequency_error"]},
                 mg["high_frequency_error"] < mlp["high_frequency_error"],
             ))
@@ -285,18 +300,18 @@ def plot(result: ExperimentResult, out_dir: Path) -> list[Path]:
     """One heat map per setting: relative error (frequency x step) of every model."""
     from matplotlib.figure import Figure
 
-    steps = np.asarray(result.curves["steps"])
     freqs = np.asarray(result.curves["frequencies"])
     paths = []
     for setting, per_model in result.curves["errors"].items():
         fig = Figure(figsize=(3.2 * len(per_model), 3.0), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(per_model), sharey=True))
         image = None
-        position = np.concatenate([[steps[1] / 2], steps[1:]]).astype(float)  # step 0 drawn at s_1 / 2
-        middle = np.sqrt(position[:-1] * position[1:])
-        edges_x = np.concatenate([[position[0] ** 2 / middle[0]], middle, [position[-1] ** 2 / middle[-1]]])
         edges_y = np.arange(freqs.size + 1) - 0.5
         for ax, (name, errors) in zip(axes, per_model.items()):
+            steps = np.asarray(result.curves["steps"][name])
+            position = np.concatenate([[steps[1] / 2], steps[1:]]).astype(float)  # step 0 drawn at s_1 / 2
+            middle = np.sqrt(position[:-1] * position[1:])
+            edges_x = np.concatenate([[position[0] ** 2 / middle[0]], middle, [position[-1] ** 2 / middle[-1]]])
             image = ax.pcolormesh(edges_x, edges_y, np.asarray(errors).T, vmin=0, vmax=1, cmap="magma")
             ax.set_xscale("log")
             ax.set_yticks(range(freqs.size), [str(k) for k in freqs])

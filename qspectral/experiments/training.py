@@ -1,10 +1,15 @@
 """The one training loop of the experiments: full-batch Adam on the MSE, with a progress bar.
 
 Multi-grade networks (anything with ``num_grades`` and ``start_grade``, e.g.
-:class:`~qspectral.classical.nets.MultiGradeNet`) spend the step budget in equal stages, one per
-grade, with a fresh optimiser over the parameters left trainable; every other model trains all
-its parameters for the whole budget. ``on_step(step, model)`` runs before step ``0..steps``
-(``steps`` included: the trained model), inside ``torch.no_grad()``.
+:class:`~qspectral.classical.nets.MultiGradeNet`) are trained as in Fang & Xu 2024 (MGDL): grade
+by grade, each grade for ``steps`` steps (``num_grades * steps`` in all; their code gives every
+grade the epoch count of the single-grade network) with a fresh optimiser over the parameters left
+trainable; every other model trains all its parameters for ``steps`` steps. With ``final_lr`` the
+learning rate decays exponentially from ``lr`` to ``final_lr`` over each grade (over the whole run
+for other models), ``lr * (final_lr / lr) ** (i / steps)`` at step
+``i`` of the grade, the schedule of the MGDL code; ``None`` keeps ``lr`` constant.
+``on_step(step, model)`` runs before step ``0..total`` (``total`` included: the trained model; the
+step counts over all grades), inside ``torch.no_grad()``.
 
 Example:
     >>> import torch
@@ -24,6 +29,18 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from qspectral.errors import InvalidParameterError
+
+
+def total_steps(model: nn.Module, steps: int) -> int:
+    """Optimiser steps :func:`train` takes on ``model``: ``steps`` per grade of a multi-grade net.
+
+    Example:
+        >>> total_steps(torch.nn.Linear(1, 1), 100)
+        100
+    """
+    return steps * (model.num_grades if hasattr(model, "start_grade") else 1)
+
 
 def train(
     model: nn.Module,
@@ -32,18 +49,25 @@ def train(
     *,
     steps: int,
     lr: float,
+    final_lr: float | None = None,
     on_step: Callable[[int, nn.Module], object] | None = None,
     progress: bool = False,
     description: str = "training",
 ) -> float:
-    """Minimise ``mean((model(inputs) - targets)**2)`` for ``steps`` Adam steps; return the final loss."""
-    grades = getattr(model, "num_grades", 1) if hasattr(model, "start_grade") else 1
-    stage_length = max(steps // grades, 1)
+    """Minimise ``mean((model(inputs) - targets)**2)`` with Adam (see the module docstring); return the final loss."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise InvalidParameterError(f"steps must be a positive integer, got {steps!r}")
+    if final_lr is not None and not final_lr > 0:
+        raise InvalidParameterError(
+            f"final_lr must be a positive learning rate (or None for a constant lr), got {final_lr!r}"
+        )
+    total = total_steps(model, steps)
+    grades = total // steps
     optimiser = None
-    with tqdm(total=steps, desc=description, disable=not progress, leave=False) as bar:
-        for step in range(steps + 1):
-            stage = min(step // stage_length, grades - 1)
-            if grades > 1 and (optimiser is None or stage != model.active_grade):
+    with tqdm(total=total, desc=description, disable=not progress, leave=False) as bar:
+        for step in range(total + 1):
+            stage, local = divmod(step, steps)
+            if grades > 1 and step < total and (optimiser is None or stage != model.active_grade):
                 model.start_grade(stage)
                 optimiser = None
             if optimiser is None:
@@ -51,8 +75,11 @@ def train(
             if on_step is not None:
                 with torch.no_grad():
                     on_step(step, model)
-            if step == steps:
+            if step == total:
                 break
+            if final_lr is not None:
+                for group in optimiser.param_groups:
+                    group["lr"] = lr * (final_lr / lr) ** (local / steps)
             optimiser.zero_grad()
             loss = torch.mean((model(inputs) - targets) ** 2)
             loss.backward()

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from qspectral.classical.nets import MLP, FourierFeatureMLP, MultiGradeNet, count_parameters
-from qspectral.errors import InvalidModelError
+from qspectral.errors import InvalidModelError, InvalidParameterError
 from qspectral.experiments.training import train
 
 
@@ -96,13 +96,66 @@ def test_multigrade_training_freezes_earlier_grades_and_fits_the_residual():
     snapshots = {}
 
     def snapshot(step, model):
-        snapshots[step] = [p.detach().clone() for p in model.features[0].parameters()]
+        snapshots[step] = [p.detach().clone() for p in (*model.features[0].parameters(), *model.heads[0].parameters())]
 
-    train(net, x, y, steps=40, lr=1e-2, on_step=snapshot)
-    assert net.active_grade == 1
+    train(net, x, y, steps=20, lr=1e-2, on_step=snapshot)  # 20 steps per grade, 40 in all
+    assert net.active_grade == 1 and max(snapshots) == 40
     first_stage = [not torch.equal(a, b) for a, b in zip(snapshots[0], snapshots[20])]
     second_stage = [torch.equal(a, b) for a, b in zip(snapshots[20], snapshots[40])]
     assert all(first_stage) and all(second_stage)
+    # grade 1's gradient is that of the MSE between its own output on grade 0's (fixed) features
+    # and the residual y - (grade 0's output), computed here from scratch
+    with torch.no_grad():
+        z0 = torch.relu(x @ net.features[0][0].weight.T + net.features[0][0].bias)
+        residual = y - (z0 @ net.heads[0].weight.T + net.heads[0].bias)
+    grade1 = [*net.features[1].parameters(), *net.heads[1].parameters()]
+    own = net.heads[1](net.features[1](z0))
+    expected = torch.autograd.grad(torch.mean((own - residual) ** 2), grade1)
+    actual = torch.autograd.grad(torch.mean((net(x) - y) ** 2), grade1)
+    assert all(torch.allclose(a, e, atol=1e-6) for a, e in zip(actual, expected))
+
+
+def _reference_fit(model, x, y, stages, steps, lr, final_lr):
+    """Adam + torch's ExponentialLR, a fresh pair per stage (the MGDL code's protocol)."""
+    for stage in stages:
+        if stage is not None:
+            model.start_grade(stage)
+        optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+        schedule = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=(final_lr / lr) ** (1 / steps))
+        for _ in range(steps):
+            optimiser.zero_grad()
+            torch.mean((model(x) - y) ** 2).backward()
+            optimiser.step()
+            schedule.step()
+
+
+@pytest.mark.parametrize("kind", ["mlp", "multi-grade"])
+def test_train_matches_adam_with_an_exponential_schedule_per_grade(kind):
+    x = torch.linspace(0, 1, 32)[:, None]
+    y = torch.sin(2 * torch.pi * 2 * x)
+    build = (lambda: MLP(hidden_features=8, hidden_layers=2)) if kind == "mlp" else (
+        lambda: MultiGradeNet(grades=[[8], [8], [8]]))
+    torch.manual_seed(1)
+    net = build()
+    calls = []
+    train(net, x, y, steps=15, lr=1e-2, final_lr=1e-3, on_step=lambda step, _: calls.append(step))
+    torch.manual_seed(1)
+    reference = build()
+    stages = [None] if kind == "mlp" else [0, 1, 2]
+    _reference_fit(reference, x, y, stages, steps=15, lr=1e-2, final_lr=1e-3)
+    assert calls == list(range(15 * len(stages) + 1))  # every grade gets the full 15 steps
+    for a, b in zip(net.parameters(), reference.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"steps": 0}, "steps must be a positive integer"), ({"final_lr": 0.0}, "final_lr must be a positive")],
+)
+def test_train_validation(kwargs, message):
+    x = torch.zeros(4, 1)
+    with pytest.raises(InvalidParameterError, match=message):
+        train(torch.nn.Linear(1, 1), x, x, **{"steps": 5, "lr": 1e-2, **kwargs})
 
 
 @pytest.mark.parametrize("grades", [[], [[]], [[4, 0]]])
