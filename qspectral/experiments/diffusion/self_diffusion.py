@@ -43,7 +43,7 @@ Example:
     ...                         net_channels=4)
     >>> result = EXPERIMENT.run(cfg, seed=0)
     >>> sorted(result.metrics["compressed_sensing"]["error"])
-    ['basis-pursuit-dct', 'basis-pursuit-fourier', 'deep-image-prior', 'self-diffusion']
+    ['basis-pursuit-dct', 'basis-pursuit-fourier', 'deep-image-prior', 'deep-image-prior-own-l1', 'self-diffusion']
 """
 
 from __future__ import annotations
