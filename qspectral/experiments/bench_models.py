@@ -78,6 +78,20 @@ def _median_seconds(fn: Callable[[], object], repeats: int, inner: int = 1) -> f
     return statistics.median(times)
 
 
+def _race(
+    ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int, **fields: Any
+) -> BenchmarkResult:
+    """Check agreement once, then time both on one torch thread (ours 10 calls per repeat)."""
+    with torch_threads(1):
+        mine, reference = ours(), theirs()
+        diff = float((torch.as_tensor(mine).cpu() - torch.as_tensor(reference)).abs().max())
+        seconds = _median_seconds(ours, repeats, inner=10)
+        reference_seconds = _median_seconds(theirs, repeats)
+    return BenchmarkResult(
+        seconds=seconds, reference_seconds=reference_seconds, max_abs_diff=diff, tolerance=1e-10, threads=1, **fields
+    )
+
+
 def _model(num_qubits: int, num_layers: int, depth: int, seed: int, device: str) -> ReuploadingModel:
     torch.manual_seed(seed)
     return ReuploadingModel(num_qubits, num_layers, encoding="parallel", depth=depth).to(device)
@@ -111,20 +125,12 @@ def benchmark_train(
         torch.mean((qnode(x, reference_weights) - y) ** 2).backward()
         return reference_weights.grad
 
-    with torch_threads(1):
-        diff = float((ours().cpu() - theirs()).abs().max())
-        seconds = _median_seconds(ours, repeats, inner=10)
-        reference_seconds = _median_seconds(theirs, repeats)
-    return BenchmarkResult(
+    return _race(
+        ours, theirs, repeats,
         name="train",
         description=f"train step, n={num_qubits}, L={num_layers}, depth={depth}, batch={batch}",
-        seconds=seconds,
         reference="default.qubit (torch backprop)",
-        reference_seconds=reference_seconds,
         target_speedup=10.0,
-        max_abs_diff=diff,
-        tolerance=1e-10,
-        threads=1,
         device=device,
     )
 
@@ -151,20 +157,12 @@ def benchmark_coefficients(
     def theirs():
         return qml.fourier.coefficients(partial(qnode, weights=weights), 1, model.degree)
 
-    with torch_threads(1):
-        diff = float(abs(ours().cpu().numpy() - theirs()).max())
-        seconds = _median_seconds(ours, repeats, inner=10)
-        reference_seconds = _median_seconds(theirs, repeats)
-    return BenchmarkResult(
+    return _race(
+        ours, theirs, repeats,
         name="coefficients",
         description=f"{2 * model.degree + 1} Fourier coefficients, n={num_qubits}, L={num_layers}, depth={depth}",
-        seconds=seconds,
         reference="qml.fourier.coefficients (default.qubit)",
-        reference_seconds=reference_seconds,
         target_speedup=20.0,
-        max_abs_diff=diff,
-        tolerance=1e-10,
-        threads=1,
         device=device,
     )
 
