@@ -16,7 +16,9 @@ The MLP and the multi-grade net follow the protocol of Fang & Xu 2024 (MGDL), wh
 every grade for as many epochs as the single-grade network (so the multi-grade net takes
 ``grades * steps`` steps, each through one shallow grade) with the learning rate decaying
 exponentially from ``classical_lr`` to ``classical_final_lr`` over each grade (over the whole run
-for the MLP); the other models keep a constant learning rate.
+for the MLP); the other models keep a constant learning rate. ``mlp-equal-steps`` is the same MLP
+trained for the multi-grade net's total ``grades * steps`` steps, so that the MGDL claim also
+holds against an equal optimiser budget.
 
 **Measurement.** At ``records`` steps spaced geometrically over each model's own training (fine
 early, where the quantum models converge, coarse late; ``record_steps`` per model) each
@@ -52,7 +54,9 @@ from qspectral.experiments.training import total_steps, train
 from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
 from qspectral.spectral.analysis import SpectralTracker, convergence_steps, spearman_rho
 
-MODEL_NAMES = ("mlp", "fourier-features", "multi-grade", "quantum-pauli", "quantum-exponential")
+MODEL_NAMES = ("mlp", "fourier-features", "multi-grade", "quantum-pauli", "quantum-exponential", "mlp-equal-steps")
+#: The models trained with the MGDL code's learning-rate decay (the others keep a constant rate).
+_DECAYED = ("mlp", "multi-grade", "mlp-equal-steps")
 SETTINGS = ("equal", "rising")
 
 
@@ -124,7 +128,7 @@ def _quantum_layers(config: SpectralBiasConfig, encoding: str) -> int:
 
 def build_model(name: str, config: SpectralBiasConfig) -> nn.Module:
     """A fresh (seeded by the caller) model called ``name`` for this config."""
-    if name == "mlp":
+    if name in ("mlp", "mlp-equal-steps"):
         return MLP(hidden_features=_matched_mlp_width(config), hidden_layers=config.mlp_layers)
     if name == "fourier-features":
         return FourierFeatureMLP(num_features=config.fourier_features, scale=config.fourier_scale,
@@ -207,12 +211,13 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
                 dtype = next(model.parameters()).dtype
                 inputs = torch.tensor(x, dtype=dtype, device=device)[:, None]
                 targets = torch.tensor(target, dtype=dtype, device=device)[:, None]
-                record_steps[name] = recording_steps(total_steps(model, config.steps), config.records)
+                steps = config.steps * config.grades if name == "mlp-equal-steps" else config.steps
+                record_steps[name] = recording_steps(total_steps(model, steps), config.records)
                 tracker = SpectralTracker(inputs, target, freqs, record_steps[name])
                 final_loss = train(
-                    model, inputs, targets, steps=config.steps,
+                    model, inputs, targets, steps=steps,
                     lr=config.quantum_lr if name.startswith("quantum") else config.classical_lr,
-                    final_lr=config.classical_final_lr if name in ("mlp", "multi-grade") else None,
+                    final_lr=config.classical_final_lr if name in _DECAYED else None,
                     on_step=tracker.record, progress=progress,
                     description=f"{setting}/{name} {repeat + 1}/{config.repeats}",
                 )
@@ -265,16 +270,18 @@ def _claims(settings: dict[str, Any], high: list[int], config: SpectralBiasConfi
                 "Spearman rho(frequency, convergence step) >= 0.9",
                 rho, rho is not None and rho >= 0.9,
             ))
-        if "mlp" in models and "multi-grade" in models:
-            mg, mlp = models["multi-grade"], models["mlp"]
+        mlps = [m for m in ("mlp", "mlp-equal-steps") if m in models]
+        if mlps and "multi-grade" in models:
+            mg = models["multi-grade"]
             claims.append(Claim(
                 "Multi-grade training (MGDL) reaches a lower high-frequency error than a "
                 "single-grade MLP of equal parameter count" + where,
-                f"mean final relative error at frequencies {high}: multi-grade < MLP "
-                f"({mg['parameters']} vs {mlp['parameters']} parameters; {config.steps} steps "
-                f"per grade, {config.steps} for the MLP, as in Fang & Xu 2024)",
-                {"multi-grade": mg["high_frequency_error"], "mlp": mlp["high_frequency_error"]},
-                mg["high_frequency_error"] < mlp["high_frequency_error"],
+                f"mean final relative error at frequencies {high}: multi-grade < every MLP "
+                f"({mg['parameters']} vs {models[mlps[0]]['parameters']} parameters; {config.steps} steps "
+                f"per grade; mlp: {config.steps} steps as in Fang & Xu 2024, mlp-equal-steps: "
+                f"{config.grades * config.steps}, the multi-grade net's total)",
+                {"multi-grade": mg["high_frequency_error"], **{m: models[m]["high_frequency_error"] for m in mlps}},
+                all(mg["high_frequency_error"] < models[m]["high_frequency_error"] for m in mlps),
             ))
         if "quantum-pauli" in models:
             rho = models["quantum-pauli"]["rho_redundancy"]
@@ -288,10 +295,10 @@ def _claims(settings: dict[str, Any], high: list[int], config: SpectralBiasConfi
             pauli, expo = models["quantum-pauli"]["rho"], models["quantum-exponential"]["rho"]
             claims.append(Claim(
                 "The exponential encoding has a flatter spectral bias than the Pauli encoding" + where,
-                "rho(frequency, convergence step): exponential < Pauli (the Pauli model favours "
-                "low frequencies more)",
+                "|rho(frequency, convergence step)|: exponential < Pauli (no order, either way, "
+                "is flat; rho is None when every frequency converges at the same step)",
                 {"quantum-exponential": expo, "quantum-pauli": pauli},
-                pauli is not None and (expo is None or expo < pauli),
+                pauli is not None and (expo is None or abs(expo) < abs(pauli)),
             ))
     return claims
 

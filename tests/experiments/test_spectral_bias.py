@@ -32,7 +32,7 @@ def test_metrics_structure(result):
     # every model is recorded over its own training; the multi-grade net trains each of its 2 grades
     # for the full 6 steps (Fang & Xu 2024), the others 6 steps
     assert metrics["record_steps"] == {
-        name: recording_steps(12 if name == "multi-grade" else 6, 4) for name in MODEL_NAMES
+        name: recording_steps(12 if name in ("multi-grade", "mlp-equal-steps") else 6, 4) for name in MODEL_NAMES
     }
     assert set(metrics["settings"]) == {"equal", "rising"}
     for setting in metrics["settings"].values():
@@ -103,3 +103,30 @@ def test_bad_configs_fail_before_training(overrides, message):
 def test_unknown_setting_amplitudes():
     with pytest.raises(InvalidModelError, match="unknown setting"):
         target_amplitudes((1, 2), "falling")
+
+
+def test_flatter_means_a_smaller_absolute_rank_correlation():
+    """An exponential model learning high frequencies first (rho -0.94) is not flatter than rho 0.38."""
+    from qspectral.experiments.spectral_bias import SpectralBiasConfig, _claims
+
+    def verdict(expo, pauli):
+        models = {"quantum-pauli": {"rho": pauli, "rho_redundancy": -1.0}, "quantum-exponential": {"rho": expo}}
+        (claim,) = [c for c in _claims({"equal": {"models": models}}, [3], SpectralBiasConfig())
+                    if "flatter" in c.text]
+        return claim.holds
+
+    assert verdict(0.377, 0.899) and verdict(None, 0.5) and verdict(-0.3, 0.5)
+    assert not verdict(-0.943, 0.377) and not verdict(0.9, -0.5) and not verdict(0.1, None)
+
+
+def test_multigrade_claim_needs_both_mlp_budgets():
+    from qspectral.experiments.spectral_bias import SpectralBiasConfig, _claims
+
+    def verdict(mlp, mlp_equal):
+        models = {"multi-grade": {"high_frequency_error": 0.1, "parameters": 10},
+                  "mlp": {"high_frequency_error": mlp, "rho": 1.0, "parameters": 10},
+                  "mlp-equal-steps": {"high_frequency_error": mlp_equal, "rho": 1.0, "parameters": 10}}
+        (claim,) = [c for c in _claims({"equal": {"models": models}}, [3], SpectralBiasConfig()) if "MGDL" in c.text]
+        return claim.holds
+
+    assert verdict(0.2, 0.3) and not verdict(0.2, 0.05) and not verdict(0.05, 0.2)
