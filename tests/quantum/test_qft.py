@@ -49,11 +49,11 @@ def numpy_reference(psi, qubits, inverse, do_swaps):
 @pytest.mark.parametrize("n", range(1, 11))
 def test_qft_on_every_backend_matches_numpy(backend, n):
     rng = np.random.default_rng(100 + n)
-    for trial in range(3):
+    for trial in range(4):  # every (inverse, do_swaps) pair
         m = int(rng.integers(1, n + 1))
         qubits = [int(q) for q in rng.permutation(n)[:m]]
         inverse = bool(trial % 2)
-        do_swaps = trial != 2
+        do_swaps = trial < 2
         psi = random_state(n, rng)
         out = simulate(qft(n, qubits, inverse=inverse, do_swaps=do_swaps), backend, initial_state=psi)
         expected = numpy_reference(psi, qubits, inverse, do_swaps)
