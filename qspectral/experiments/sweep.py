@@ -2,9 +2,11 @@
 
 A sweep splits the work into independent tasks, one experiment configuration x one seed each.
 Each task runs :func:`~qspectral.experiments.report.run_experiment` and writes its
-``metrics.json`` document (same content as a single run's) atomically, as soon as it finishes::
+``metrics.json`` document (same content as a single run's) and its figures atomically, as soon
+as it finishes::
 
     <out_dir>/<name>/seeds/seed_<seed>.json   one task's metrics document
+    <out_dir>/<name>/seeds/seed_<seed>/*.png  that task's figures (as a single run draws them)
     <out_dir>/<name>/sweep.json               every seed's claims and metrics, mean and std
     <out_dir>/REPORT.md                       claims table, measured values as mean ± std over seeds
 
@@ -12,8 +14,8 @@ Atomic writes (a temporary file in the same folder, then :func:`os.replace`) mea
 resumed sweep, only ever sees complete task files: ``resume=True`` runs just the tasks whose file
 is missing. On Dask (``pip install "qspectral[distributed]"``) the tasks go to a scheduler
 (``tcp://HOST:PORT``) or to a LocalCluster of ``workers`` processes; a task lost with its worker
-is re-run by Dask and, being seeded and deterministic, writes the same file (written by the worker
-and again here as its result arrives, so no shared filesystem is needed). Without Dask the
+is re-run by Dask and, being seeded and deterministic, writes the same files (written by the worker
+and again here as its result arrives, figures as bytes, so no shared filesystem is needed). Without Dask the
 same tasks run serially in this process. Standard deviations are the sample std (ddof=1; 0 for
 one seed).
 
@@ -82,6 +84,10 @@ class SweepTask:
         """Where this task's metrics document is written."""
         return Path(out_dir) / self.name / "seeds" / f"seed_{self.seed}.json"
 
+    def figure_dir(self, out_dir: str | Path) -> Path:
+        """Where this task's figures are written."""
+        return Path(out_dir) / self.name / "seeds" / f"seed_{self.seed}"
+
 
 def make_tasks(
     names: Sequence[str],
@@ -104,12 +110,12 @@ def make_tasks(
     return tasks
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -119,15 +125,24 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def run_task(task: SweepTask, out_dir: str) -> dict[str, Any]:
-    """Run one task, write its metrics document atomically, return the document."""
+def run_task(task: SweepTask, out_dir: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Run one task, write its metrics document and figures atomically, return both (figures by file name)."""
     from qspectral.experiments.report import metrics_document, run_experiment
 
     run = run_experiment(task.name, mode=task.mode, seed=task.seed, device=task.device,
                          progress=False, **dict(task.overrides))
     document = metrics_document(run)
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = {path.name: path.read_bytes() for path in run.experiment.plot(run.result, Path(scratch))}
+    _write_task(task, out_dir, document, figures)
+    return document, figures
+
+
+def _write_task(task: SweepTask, out_dir: str, document: dict[str, Any], figures: dict[str, bytes]) -> None:
+    """The figures first, the document last: a resumed sweep counts a task done by its document."""
+    for name, data in figures.items():
+        write_atomic(task.figure_dir(out_dir) / name, data)
     write_atomic(task.path(out_dir), json.dumps(document, indent=2) + "\n")
-    return document
 
 
 def _done(task: SweepTask, out_dir: str | Path) -> dict[str, Any] | None:
@@ -164,7 +179,7 @@ class SweepResult:
 
 def _serial(tasks: Sequence[SweepTask], out_dir: str) -> Iterator[tuple[SweepTask, dict[str, Any]]]:
     for task in tasks:
-        yield task, run_task(task, out_dir)
+        yield task, run_task(task, out_dir)[0]
 
 
 def _on_dask(tasks: Sequence[SweepTask], out_dir: str, client: Any) -> Iterator[tuple[SweepTask, dict[str, Any]]]:
@@ -176,9 +191,9 @@ def _on_dask(tasks: Sequence[SweepTask], out_dir: str, client: Any) -> Iterator[
         for task in tasks
     }
     for future in as_completed(futures):
-        task, document = futures[future], future.result()
-        # the worker wrote it on its own filesystem; write it here too, for clusters without a shared one
-        write_atomic(task.path(out_dir), json.dumps(document, indent=2) + "\n")
+        task, (document, figures) = futures[future], future.result()
+        # the worker wrote them on its own filesystem; write them here too, for clusters without a shared one
+        _write_task(task, out_dir, document, figures)
         yield task, document
 
 

@@ -30,6 +30,14 @@ def _files(out: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted((out / "fourier-degree" / "seeds").glob("seed_*.json"))}
 
 
+def _figures(out: Path) -> dict[str, int]:
+    """Size of every per-seed figure, by 'seed_<s>/<file>'; each must be a PNG."""
+    seeds = out / "fourier-degree" / "seeds"
+    found = {str(p.relative_to(seeds)): p.read_bytes() for p in sorted(seeds.glob("seed_*/*"))}
+    assert all(data.startswith(b"\x89PNG\r\n\x1a\n") for data in found.values())
+    return {name: len(data) for name, data in found.items()}
+
+
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
     out = tmp_path_factory.mktemp("serial")
@@ -67,11 +75,13 @@ def test_bad_tasks_are_refused_before_any_work():
 
 
 @pytest.mark.slow
-def test_serial_sweep_writes_the_single_run_document(serial):
+def test_serial_sweep_writes_the_single_run_document_and_figures(serial, tmp_path):
     out, result = serial
     assert result.executor == "serial" and len(result.ran) == 6 and not result.skipped
-    single = metrics_document(run_experiment("fourier-degree", mode="quick", seed=4, progress=False, **TINY))
-    assert json.loads(_files(out)["seed_4.json"]) == single
+    run = run_experiment("fourier-degree", mode="quick", seed=4, progress=False, **TINY)
+    assert json.loads(_files(out)["seed_4.json"]) == metrics_document(run)
+    drawn = [p.name for p in run.experiment.plot(run.result, tmp_path)]  # what a single run draws
+    assert sorted(_figures(out)) == sorted(f"seed_{s}/{name}" for s in SEEDS for name in drawn)
     assert not list((out / "fourier-degree" / "seeds").glob(".*"))  # no temporary files left
 
 
@@ -81,6 +91,7 @@ def test_local_cluster_matches_serial(serial, client, tmp_path):
     result = run_sweep(_tasks(), tmp_path, client=client, on_done=lambda t, i, n: streamed.append((t.seed, i, n)))
     assert result.executor.startswith("dask")
     assert _files(tmp_path) == _files(serial[0])
+    assert _figures(tmp_path) == _figures(serial[0])
     assert sorted(s for s, _, _ in streamed) == SEEDS and [i for _, i, _ in streamed] == list(range(1, 7))
 
 
