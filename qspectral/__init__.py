@@ -45,6 +45,7 @@ from qspectral.quantum.evolution import dissipative_evolution, evolution_circuit
 from qspectral.quantum.readout import magnitude_readout_error, shots_for_error
 from qspectral.sim.backends import available_backends, backends, check_memory, simulate
 from qspectral.sim.plan import format_plan, plan, statevector_bytes
+from qspectral.sim.pennylane_tape import pennylane_to_circuit
 from qspectral.cloud import JobManager, JobStore, SamplingProgram, get_provider, qft_roundtrip, tv_distance
 from qspectral.errors import InvalidModelError, InvalidSignalError, UnknownExperimentError
 from qspectral.spectral.analysis import (
@@ -125,6 +126,7 @@ __all__ = [
     "fidelity",
     "fourier_shift",
     "from_pennylane_order",
+    "pennylane_to_circuit",
     "permute_qubits",
     "qft",
     "qft_ops",

@@ -34,7 +34,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -46,6 +47,9 @@ from qspectral.sim.backends import check_circuit
 from qspectral.sim.engine_executor import execute, execute_owned
 from qspectral.sim.engine_kernels import check_dtype, zero_state
 from qspectral.sim.engine_plan import MAX_FUSED, compile_circuit
+
+if TYPE_CHECKING:
+    from pennylane.tape import QuantumScript
 
 __all__ = ["compile_circuit", "execute", "run_circuit"]
 
@@ -147,20 +151,23 @@ def _batch_size(state: torch.Tensor, values: Mapping) -> int:
 
 
 def run_circuit(
-    circuit: QuantumCircuit,
+    circuit: QuantumCircuit | QuantumScript,
     initial_state: np.ndarray | torch.Tensor | None = None,
     *,
     parameters: Mapping[Parameter | str, float | torch.Tensor] | None = None,
     dtype: torch.dtype = torch.complex128,
     device: str | torch.device = "cpu",
     max_fused: int = MAX_FUSED,
+    wire_order: Sequence | None = None,
 ) -> torch.Tensor:
     """Simulate ``circuit`` on the engine and return the final states, shape ``(batch, 2**n)``.
 
     Args:
         circuit: a Qiskit circuit of unitary gates (no measurements, resets or classical
             control), acting on its own qubits (a transpiled layout is not undone: use
-            :func:`~qspectral.sim.backends.simulate` for that).
+            :func:`~qspectral.sim.backends.simulate` for that); or a PennyLane
+            ``qml.tape.QuantumScript``, converted by
+            :func:`~qspectral.sim.pennylane_tape.pennylane_to_circuit` (numbers only, no gradients).
         initial_state: ``(2**n,)`` or ``(batch, 2**n)`` normalised amplitudes (numpy or torch;
             default ``|0...0>``), little-endian. Never modified.
         parameters: values for the circuit's unbound parameters, keyed by
@@ -169,6 +176,8 @@ def run_circuit(
         dtype: ``torch.complex128`` (default) or ``torch.complex64``.
         device: ``"cpu"``, ``"cuda"``, ... (any torch device).
         max_fused: the widest fused gate, in qubits.
+        wire_order: for a tape only: its wires, the most significant bit first, as in
+            ``qml.state()``; default ``tape.wires`` in the tape's order (not sorted).
 
     Raises:
         UnsupportedCircuitError: measurements or other non-unitary instructions; parameters
@@ -183,6 +192,10 @@ def run_circuit(
         [[0.5, 0.0, 0.0, 0.5]]
     """
     check_dtype(dtype)
+    if not isinstance(circuit, QuantumCircuit):  # a PennyLane tape; pennylane is imported only here
+        from qspectral.sim.pennylane_tape import pennylane_to_circuit
+
+        circuit = pennylane_to_circuit(circuit, wire_order)
     values = _bind(circuit, parameters)
     check_circuit(circuit.assign_parameters({p: 0.0 for p in values}) if values else circuit)
     state, fresh = _initial(initial_state, circuit.num_qubits, dtype, device)
