@@ -192,7 +192,7 @@ def test_qft_on_adjacent_qubits_above_the_lowest_ones():
 
 def test_large_state_qft_path_two_half_length_ffts(monkeypatch):
     """Above LEAN_FFT_AMPLITUDES a QFT runs as two FFTs and a twiddle (lower peak memory)."""
-    import qspectral.sim.engine_executor as engine
+    import qspectral.sim.engine.executor as engine
 
     calls = []
     real_twiddle = engine.twiddle
@@ -252,7 +252,7 @@ def test_the_engine_frees_the_start_state_it_created(monkeypatch):
     """Memory: from |0>, no more than the working pair is alive at the second FFT."""
     import weakref
 
-    import qspectral.sim.engine_executor as executor
+    import qspectral.sim.engine.executor as executor
 
     created, alive_at_fft = [], []
     real_zero, real_fft = executor.zero_state, executor.fft_bits
@@ -513,7 +513,7 @@ def test_a_large_complex64_state_is_accepted_and_transformed():
 
 def test_long_qfts_on_the_fast_split_path_match_numpy(monkeypatch):
     """complex128 QFTs of FAST_SPLIT_BITS or more bits run as two FFTs and a twiddle on the CPU."""
-    import qspectral.sim.engine_executor as engine
+    import qspectral.sim.engine.executor as engine
 
     calls = []
     real_twiddle = engine.twiddle
