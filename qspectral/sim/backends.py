@@ -172,14 +172,14 @@ def register_backend(backend: Backend, *, replace: bool = False) -> None:
 
     Example (a backend that runs circuits with ``qiskit.quantum_info.Statevector``):
         >>> import numpy as np
-        >>> from qiskit.quantum_info import Statevector
         >>> from qspectral import qft, simulate
         >>> def run(circuit, initial, dtype):
+        ...     from qiskit.quantum_info import Statevector
         ...     start = Statevector.from_int(0, 2**circuit.num_qubits) if initial is None else Statevector(initial)
         ...     return start.evolve(circuit).data
-        >>> register_backend(Backend(name="my-statevector", description="Statevector, as an example", runner=run))
+        >>> register_backend(Backend(name="doc-statevector", description="Statevector, as an example", runner=run))
         >>> psi = np.zeros(8, complex); psi[3] = 1
-        >>> out = simulate(qft(3), "my-statevector", initial_state=psi)
+        >>> out = simulate(qft(3), "doc-statevector", initial_state=psi)
         >>> bool(np.allclose(out, np.sqrt(8) * np.fft.ifft(psi)))
         True
     """
