@@ -120,16 +120,24 @@ _REGISTRY: dict[str, Backend] = {}
 _PROBED: dict[str, str | None] = {}
 _LOCK = threading.RLock()
 _loaded = False
+_loading = False
 
 
 def _registry() -> dict[str, Backend]:
-    """The registry, with the entry points of ``qspectral.backends`` loaded on first use."""
-    global _loaded
+    """The registry, with the entry points of ``qspectral.backends`` loaded on first use.
+
+    Other threads wait for the loading to finish; a plugin module that itself calls
+    :func:`register_backend` while it is being loaded sees the registry as loaded so far.
+    """
+    global _loaded, _loading
     if not _loaded:
         with _LOCK:
-            if not _loaded:
-                _loaded = True  # first, so that a plugin module may itself call register_backend
-                _load_entry_points()
+            if not _loaded and not _loading:
+                _loading = True
+                try:
+                    _load_entry_points()
+                finally:
+                    _loaded, _loading = True, False
     return _REGISTRY
 
 
