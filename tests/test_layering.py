@@ -134,3 +134,21 @@ def test_engine_compile_modules_do_not_import_torch():
             if any(i == "torch" or i.startswith("torch.") for i in _imports(MODULES[m], module_level_only=True))
         )
         assert not torch_users, f"{module} imports torch through {torch_users}"
+
+
+def test_compiling_and_the_pennylane_package_import_neither_torch_nor_pennylane():
+    """At run time too: a fresh interpreter compiles a circuit without loading torch or PennyLane."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import qspectral.sim.pennylane\n"
+        "from qspectral import qft\n"
+        "from qspectral.sim.engine import compile_circuit\n"
+        "assert compile_circuit(qft(3)).describe() == ['fft [0, 1, 2] (forward)']\n"
+        "print(sorted(m for m in ('torch', 'pennylane') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -532,3 +532,25 @@ def test_long_qfts_on_the_fast_split_path_match_numpy(monkeypatch):
         calls.clear()
         single = run_circuit(circuit, psi.astype(np.complex64), dtype=torch.complex64).numpy()[0]
         assert not calls and np.max(np.abs(single - expected)) < 1e-5  # complex64: one FFT call
+
+
+def test_a_compiled_program_is_immutable_and_runs_again_in_another_precision():
+    """The executor caches constant operators itself (per step, dtype, device), not in the program."""
+    import dataclasses
+
+    from qspectral.sim.engine import execute
+
+    circuit = qft(6, [4, 0, 2])
+    circuit.h(1)
+    circuit.cx(1, 3)
+    circuit.rz(0.3, 5)
+    circuit.cp(0.7, 5, 3)
+    program = compile_circuit(circuit)
+    before = program.describe()
+    expected = Statevector.from_int(0, 64).evolve(circuit).data
+    for dtype, tol in ((torch.complex128, 1e-12), (torch.complex64, 1e-6), (torch.complex128, 1e-12)):
+        out = execute(program, dtype=dtype)
+        assert out.dtype == dtype and np.max(np.abs(out[0].numpy() - expected)) < tol
+    assert program.describe() == before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        program.steps[0].wires = (0,)

@@ -127,6 +127,7 @@ def test_plugins_are_found_through_entry_points_and_a_broken_one_only_warns(tmp_
         [qspectral.backends]
         sv-plugin = qs_sv_plugin:BACKEND
         broken-plugin = qs_no_such_module:BACKEND
+        not-a-backend = qs_sv_plugin:_run
         """))
     psi = random_state(4, rng)
     np.save(tmp_path / "psi.npy", psi)
@@ -134,10 +135,11 @@ def test_plugins_are_found_through_entry_points_and_a_broken_one_only_warns(tmp_
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "sv-plugin" in result["names"] and "broken-plugin" not in result["names"]
+    assert "sv-plugin" in result["names"] and not {"broken-plugin", "not-a-backend"} & set(result["names"])
     assert {"aer", "qiskit", "engine"} <= set(result["names"])  # the built-ins are still there
-    (warning,) = result["warnings"]
-    assert "broken-plugin" in warning and "qs_no_such_module" in warning and "qs-sv-plugin" in warning
+    broken, wrong_type = result["warnings"]  # entry points load by name
+    assert "broken-plugin" in broken and "qs_no_such_module" in broken and "qs-sv-plugin" in broken
+    assert "not-a-backend" in wrong_type and "function" in wrong_type
     out = np.array([complex(re, im) for re, im in result["out"]])
     assert np.max(np.abs(out - 4 * np.fft.ifft(psi))) < 1e-12
 
@@ -151,3 +153,24 @@ def test_the_readme_example_of_adding_a_backend_runs():
     finally:
         registry._REGISTRY.pop("my-statevector", None)
         registry._PROBED.pop("my-statevector", None)
+
+
+def test_probe_answers_are_cached_on_disk_by_package_versions(tmp_path, monkeypatch):
+    from qspectral.sim import probe_cache
+
+    monkeypatch.setenv("QSPECTRAL_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def probe():
+        calls.append(1)
+        return "no GPU here; pip install something"
+
+    for _ in range(2):
+        assert probe_cache.cached_probe("test-gpu", ("numpy",), probe) == "no GPU here; pip install something"
+    assert len(calls) == 1  # the second answer came from the file
+    probe_cache.cached_probe("test-gpu", ("numpy", "qiskit"), probe)  # another key: probed again
+    assert len(calls) == 2
+    assert json.loads(probe_cache.probe_key(("numpy",)))["packages"] == {"numpy": np.__version__}
+    probe_cache.cache_file().write_text("{not json")  # a damaged cache is ignored and rewritten
+    assert probe_cache.cached_probe("test-gpu", ("numpy",), probe) is not None and len(calls) == 3
+    assert "test-gpu" in json.loads(probe_cache.cache_file().read_text())
