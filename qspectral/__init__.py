@@ -43,9 +43,9 @@ from qspectral.quantum.qft import QFTBlock, aqft_error_bound, qft, qft_ops
 from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectral_filter, spectral_phase
 from qspectral.quantum.evolution import dissipative_evolution, evolution_circuit, wave_decode, wave_encode
 from qspectral.quantum.readout import magnitude_readout_error, shots_for_error
-from qspectral.sim.backends import available_backends, backends, check_memory, simulate
-from qspectral.sim.plan import format_plan, plan, statevector_bytes
-from qspectral.sim.pennylane_tape import pennylane_to_circuit
+from qspectral.sim.backends import Backend, available_backends, backends, check_memory, register_backend, simulate
+from qspectral.sim.memory import format_plan, plan, statevector_bytes
+from qspectral.sim.pennylane.tape import pennylane_to_circuit
 from qspectral.cloud import JobManager, JobStore, SamplingProgram, get_provider, qft_roundtrip, tv_distance
 from qspectral.errors import InvalidModelError, InvalidSignalError, UnknownExperimentError
 from qspectral.spectral.analysis import (
@@ -98,6 +98,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'qspectral' has no attribute {name!r}")
 
 __all__ = [
+    "Backend",
     "BackendUnavailableError",
     "InsufficientMemoryError",
     "InvalidParameterError",
@@ -115,6 +116,7 @@ __all__ = [
     "backends",
     "check_memory",
     "compile_circuit",
+    "register_backend",
     "format_plan",
     "plan",
     "statevector_bytes",

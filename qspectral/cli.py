@@ -150,7 +150,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from qspectral.sim.plan import format_plan, plan
+    from qspectral.sim.memory import format_plan, plan
 
     print(format_plan(plan(args.qubits, dtype=args.dtype, backends=args.backend,
                            gpu_memory_gib=args.gpu_memory, bench_dir=args.bench_dir)))

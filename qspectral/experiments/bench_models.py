@@ -34,7 +34,7 @@ from typing import Any
 import torch
 
 from qspectral.quantum.models import ReuploadingModel, fourier_coefficients
-from qspectral.sim.engine_executor import torch_threads
+from qspectral.kernels.threads import torch_threads
 
 
 @dataclass(frozen=True)

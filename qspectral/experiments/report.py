@@ -37,7 +37,7 @@ import torch
 
 from qspectral.errors import BackendUnavailableError, UnknownExperimentError
 from qspectral.experiments.registry import Experiment, ExperimentResult, experiments, get_experiment
-from qspectral.sim.engine_executor import torch_threads
+from qspectral.kernels.threads import torch_threads
 
 DEVICES = ("cpu", "cuda")
 

@@ -20,7 +20,7 @@ either DFT sign): what a second, measured circuit (:meth:`BornMachine.circuit` f
 :func:`~qspectral.quantum.qft.qft`) estimates from shots, here computed exactly (and
 differentiably) from the state. It is the spectral regulariser of the ``born-machine`` experiment.
 
-The state is computed with the engine kernels (:mod:`qspectral.sim.engine_kernels`): one
+The state is computed with the statevector kernels (:mod:`qspectral.kernels`): one
 ``apply_matrix`` per rotation; the CNOT ring, a permutation of the basis states, is found once by
 running the engine's CNOTs on the basis states and then applied as an index gather;
 ``apply_qft`` gives the spectrum. Everything is differentiable with autograd.
@@ -49,9 +49,9 @@ from torch import nn
 
 from qspectral.errors import InvalidModelError, InvalidParameterError
 from qspectral.quantum.models import rot_matrices
-from qspectral.sim.engine_kernels import apply_matrix, apply_qft, gate_matrix, num_qubits_of_state, zero_state
-
-_REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
+from qspectral.kernels.apply import apply_matrix, apply_qft
+from qspectral.kernels.gates import gate_matrix
+from qspectral.kernels.states import REAL_DTYPE, num_qubits_of_state, zero_state
 
 
 def _positive_int(name: str, value: int) -> int:
@@ -137,14 +137,14 @@ class BornMachine(nn.Module):
                 f"num_qubits={num_qubits}: a Born machine over 2**{num_qubits} bins is beyond this "
                 "dense statevector model; use at most 16 qubits"
             )
-        if dtype not in _REAL:
+        if dtype not in REAL_DTYPE:
             raise InvalidModelError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
         if not (math.isfinite(init_scale) and init_scale > 0):
             raise InvalidModelError(f"init_scale must be a positive angle range, got {init_scale!r}")
         self.num_qubits = num_qubits
         self.depth = depth
         self.dtype = dtype
-        self.weights = nn.Parameter(init_scale * torch.rand(depth + 1, num_qubits, 3, dtype=_REAL[dtype]))
+        self.weights = nn.Parameter(init_scale * torch.rand(depth + 1, num_qubits, 3, dtype=REAL_DTYPE[dtype]))
         self.register_buffer("ring_gather", self._ring_gather(), persistent=False)
 
     def _ring(self) -> list[tuple[int, int]]:

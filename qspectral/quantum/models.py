@@ -32,7 +32,7 @@ occurs once).
 
 **Simulation.** Each trainable block is fused into one dense ``2**n x 2**n`` unitary (the
 Kronecker product of its ``Rot`` gates times the CNOT ring's unitary, which the torch statevector
-engine :mod:`qspectral.sim.engine_kernels` computes by applying the CNOTs to the basis states);
+kernels (:mod:`qspectral.kernels`) compute by applying the CNOTs to the basis states);
 the encoding becomes one batched diagonal ``exp(-i x Lambda)`` in the rotation's eigenbasis (the
 basis change is folded into the blocks). The engine then runs the batch of states: ``L + 1``
 ``apply_matrix`` and ``L`` ``apply_diagonal`` calls, batched over inputs and differentiable.
@@ -62,11 +62,12 @@ import torch
 from torch import nn
 
 from qspectral.errors import InvalidModelError
-from qspectral.sim.engine_kernels import apply_diagonal, apply_matrix, gate_matrix, zero_state
+from qspectral.kernels.apply import apply_diagonal, apply_matrix
+from qspectral.kernels.gates import gate_matrix
+from qspectral.kernels.states import REAL_DTYPE, zero_state
 
 ENCODINGS = ("serial", "parallel", "exponential")
 ROTATIONS = ("rx", "ry", "rz")
-_REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
 
 def _positive_int(name: str, value: int) -> int:
@@ -163,7 +164,7 @@ class ReuploadingModel(nn.Module):
             )
         if rotation not in ROTATIONS:
             raise InvalidModelError(f"unknown rotation {rotation!r}; choose one of {', '.join(ROTATIONS)}")
-        if dtype not in _REAL:
+        if dtype not in REAL_DTYPE:
             raise InvalidModelError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
         self.num_qubits = num_qubits
         self.num_layers = num_layers
@@ -173,14 +174,14 @@ class ReuploadingModel(nn.Module):
         self.dtype = dtype
         self.scales = encoding_scales(num_qubits, encoding)
         self.weights = nn.Parameter(
-            2 * math.pi * torch.rand(num_layers + 1, depth, num_qubits, 3, dtype=_REAL[dtype])
+            2 * math.pi * torch.rand(num_layers + 1, depth, num_qubits, 3, dtype=REAL_DTYPE[dtype])
         )
         n_states = 2**num_qubits
         index = torch.arange(n_states)
         # Lambda_i = sum_q s_q (1 - 2 bit_q(i)) / 2: the eigenvalue of the layer generator on |i>
-        eigenvalues = sum(s * (1 - 2 * ((index >> q) & 1)).to(_REAL[dtype]) / 2 for q, s in self.scales)
+        eigenvalues = sum(s * (1 - 2 * ((index >> q) & 1)).to(REAL_DTYPE[dtype]) / 2 for q, s in self.scales)
         self.register_buffer("eigenvalues", eigenvalues, persistent=False)
-        self.register_buffer("z0", (1 - 2 * (index & 1)).to(_REAL[dtype]), persistent=False)
+        self.register_buffer("z0", (1 - 2 * (index & 1)).to(REAL_DTYPE[dtype]), persistent=False)
         self.register_buffer("entangler", self._constant_unitary(self._apply_ring), persistent=False)
         self.register_buffer("basis_change", self._constant_unitary(self._apply_eigenbasis), persistent=False)
 
@@ -228,7 +229,7 @@ class ReuploadingModel(nn.Module):
         return unitary
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        real = _REAL[self.dtype]
+        real = REAL_DTYPE[self.dtype]
         x = torch.as_tensor(x, device=self.weights.device)
         if x.is_complex():
             raise InvalidModelError("inputs must be real angles, got a complex tensor")

@@ -13,7 +13,21 @@ name                    simulator                              install
 ``lightning.gpu``       PennyLane ``lightning.gpu``            ``qspectral[gpu]`` + GPU
 ``default.qubit``       PennyLane ``default.qubit``            core dependency
 ``qiskit``              ``qiskit.quantum_info.Statevector``    core dependency (reference)
+``engine``              qspectral's torch engine (CPU)         core dependency
+``engine.gpu``          the same on a CUDA GPU                 a CUDA build of torch + GPU
 ======================  =====================================  ===========================
+
+**Extending it.** A backend is a :class:`Backend` (keyword-only fields). Add one at run time with
+:func:`register_backend`, or ship it in a package that declares it as an entry point of the
+``qspectral.backends`` group (the object it names is a :class:`Backend`; the entry point's name is
+the backend's name). qspectral declares its own backends the same way, in its ``pyproject.toml``.
+Entry points are read on the first use of the registry; one that cannot be loaded gives a
+``RuntimeWarning`` naming it and is skipped.
+
+**Probes.** Whether a backend runs here (``Backend.availability``) is asked once per process; a
+backend with ``probe_packages`` (the GPU ones, whose probes import CUDA libraries) also has its
+answer cached on disk, keyed by those packages' versions and the GPU driver
+(:mod:`qspectral.sim.probe_cache`), so ``qspectral backends`` need not import them.
 
 Example:
     >>> import numpy as np
@@ -25,10 +39,11 @@ Example:
 
 from __future__ import annotations
 
-import functools
-import importlib.util
+import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 
 import numpy as np
 import psutil
@@ -38,31 +53,55 @@ from qspectral.conventions import validate_state
 from qspectral.errors import (
     BackendUnavailableError,
     InsufficientMemoryError,
+    InvalidParameterError,
     UnknownBackendError,
     UnsupportedCircuitError,
 )
+from qspectral.sim import probe_cache
 from qspectral.sim.layout import PhysicalPlan
 
-GPU_EXTRA = 'pip install "qspectral[gpu]"'
+#: The entry-point group through which packages (qspectral included) declare backends.
+ENTRY_POINT_GROUP = "qspectral.backends"
 _HARMLESS = {"barrier", "delay", "global_phase"}
-_DTYPES = {np.dtype(np.complex64): "single", np.dtype(np.complex128): "double"}
+#: The dtypes simulate() accepts, and their precision names (as Aer spells them).
+PRECISION = {np.dtype(np.complex64): "single", np.dtype(np.complex128): "double"}
+
+Runner = Callable[[QuantumCircuit, "np.ndarray | None", np.dtype], np.ndarray]
 
 
-@dataclass(frozen=True)
+def _always_available() -> str | None:
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Backend:
-    """A registered simulator.
+    """A simulator that :func:`simulate` can run.
 
-    ``memory_overhead`` is the peak host memory of one run in units of the statevector's size
-    (input copy, working state, returned array), used by the memory guard.
+    Fields:
+        name: the name users pass to ``simulate(circuit, name)``.
+        description: one line for ``qspectral backends``.
+        runner: ``runner(circuit, initial, dtype) -> amplitudes``. ``circuit`` is a bound, purely
+            unitary Qiskit circuit on its physical qubits (a layout is undone by :func:`simulate`);
+            ``initial`` is None (start from ``|0...0>``) or a validated, normalised complex128
+            array; ``dtype`` is ``np.complex64`` or ``np.complex128``. Returns the ``2**n``
+            final amplitudes, little-endian (qubit ``q`` = bit ``q``).
+        availability: ``() -> None`` when the backend runs here, else the reason (say how to fix it).
+        install: what to install to get it.
+        gpu: whether it needs a GPU (``--gpu-only`` test runs, ``include_gpu=False`` listings).
+        memory_overhead: peak host memory of one run in units of the statevector's size (input
+            copy, working state, returned array), used by the memory guard.
+        probe_packages: distributions whose versions key an on-disk cache of ``availability``'s
+            answer; leave empty when the probe is cheap.
     """
 
     name: str
     description: str
-    gpu: bool
-    memory_overhead: float
-    install: str
-    runner: Callable[[QuantumCircuit, np.ndarray | None, np.dtype], np.ndarray]
-    availability: Callable[[], str | None]
+    runner: Runner
+    availability: Callable[[], str | None] = _always_available
+    install: str = ""
+    gpu: bool = False
+    memory_overhead: float = 3.0
+    probe_packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,135 +116,125 @@ class BackendStatus:
     gpu: bool
 
 
-def _module_missing(module: str, install: str) -> str | None:
-    if importlib.util.find_spec(module) is None:
-        return f"the Python package '{module}' is not installed; run: {install}"
-    return None
+_REGISTRY: dict[str, Backend] = {}
+_PROBED: dict[str, str | None] = {}
+_LOCK = threading.RLock()
+_loaded = False
+_loading = False
 
 
-@functools.lru_cache(maxsize=None)
-def _aer_gpu_missing() -> str | None:
-    missing = _module_missing("qiskit_aer", GPU_EXTRA)
-    if missing:
-        return missing
-    from qiskit_aer import AerSimulator
+def _registry() -> dict[str, Backend]:
+    """The registry, with the entry points of ``qspectral.backends`` loaded on first use.
 
-    if "GPU" not in AerSimulator().available_devices():
-        return (
-            "qiskit-aer reports no GPU device (no NVIDIA GPU here, or the CPU-only qiskit-aer "
-            f"build is installed); on a machine with an NVIDIA GPU run: {GPU_EXTRA}"
+    Other threads wait for the loading to finish; a plugin module that itself calls
+    :func:`register_backend` while it is being loaded sees the registry as loaded so far.
+    """
+    global _loaded, _loading
+    if not _loaded:
+        with _LOCK:
+            if not _loaded and not _loading:
+                _loading = True
+                try:
+                    _load_entry_points()
+                finally:
+                    _loaded, _loading = True, False
+    return _REGISTRY
+
+
+def _load_entry_points() -> None:
+    found = list(entry_points(group=ENTRY_POINT_GROUP))
+    # qspectral's own backends first, then the others; each by name.
+    for ep in sorted(found, key=lambda ep: (getattr(ep.dist, "name", None) != "qspectral", ep.name)):
+        where = f"entry point '{ep.name} = {ep.value}' of group {ENTRY_POINT_GROUP}"
+        if ep.dist is not None:
+            where += f" (package {ep.dist.name} {ep.dist.version})"
+        try:
+            backend = ep.load()
+        except Exception as exc:  # a broken plugin must not break qspectral
+            warnings.warn(
+                f"skipping the backend {where}: it failed to load ({type(exc).__name__}: {exc}); "
+                "fix or uninstall that package",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            continue
+        if not isinstance(backend, Backend) or backend.name != ep.name or backend.name in _REGISTRY:
+            problem = (
+                f"it names a {type(backend).__name__}, not a qspectral.sim.backends.Backend"
+                if not isinstance(backend, Backend)
+                else f"its backend is named {backend.name!r}; the entry point must carry the backend's name"
+                if backend.name != ep.name
+                else f"a backend named {backend.name!r} is already registered"
+            )
+            warnings.warn(f"skipping the backend {where}: {problem}", RuntimeWarning, stacklevel=3)
+            continue
+        _REGISTRY[backend.name] = backend
+
+
+def register_backend(backend: Backend, *, replace: bool = False) -> None:
+    """Add ``backend`` to the registry, so that ``simulate(circuit, backend.name)`` runs it.
+
+    Raises InvalidParameterError when a backend of that name exists, unless ``replace=True``. To
+    make a backend available to every user of an installed package, declare it as an entry
+    point of the ``qspectral.backends`` group instead (see the module docstring).
+
+    Example (a backend that runs circuits with ``qiskit.quantum_info.Statevector``):
+        >>> import numpy as np
+        >>> from qspectral import qft, simulate
+        >>> def run(circuit, initial, dtype):
+        ...     from qiskit.quantum_info import Statevector
+        ...     start = Statevector.from_int(0, 2**circuit.num_qubits) if initial is None else Statevector(initial)
+        ...     return start.evolve(circuit).data
+        >>> register_backend(Backend(name="doc-statevector", description="Statevector, as an example", runner=run))
+        >>> psi = np.zeros(8, complex); psi[3] = 1
+        >>> out = simulate(qft(3), "doc-statevector", initial_state=psi)
+        >>> bool(np.allclose(out, np.sqrt(8) * np.fft.ifft(psi)))
+        True
+    """
+    if not isinstance(backend, Backend):
+        raise TypeError(
+            f"register_backend takes a qspectral.sim.backends.Backend, got {type(backend).__name__}; "
+            "build one with Backend(name=..., description=..., runner=...)"
         )
-    return None
-
-
-@functools.lru_cache(maxsize=None)
-def _lightning_gpu_missing() -> str | None:
-    missing = _module_missing("pennylane_lightning.lightning_gpu_ops", GPU_EXTRA)
-    if missing:
-        return (
-            "pennylane-lightning-gpu is not installed (its compiled module "
-            f"pennylane_lightning.lightning_gpu_ops is missing); on a machine with an NVIDIA GPU run: {GPU_EXTRA}"
-        )
-    import pennylane as qml
-
-    try:
-        qml.device("lightning.gpu", wires=1)
-    except Exception as exc:  # the plugin raises several types when CUDA is absent
-        return f"lightning.gpu cannot start ({type(exc).__name__}: {exc}); it needs an NVIDIA GPU with CUDA"
-    return None
-
-
-def _run_aer(device: str) -> Callable:
-    def run(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-        from qiskit import transpile
-        from qiskit_aer import AerSimulator
-
-        simulator = AerSimulator(method="statevector", device=device, precision=_DTYPES[dtype])
-        program = QuantumCircuit(circuit.num_qubits)
-        if initial is not None:
-            program.set_statevector(initial.astype(np.complex128))
-        program.compose(circuit, inplace=True)
-        program.save_statevector()
-        compiled = transpile(program, simulator, optimization_level=0)
-        # Aer applies the global phase before set_statevector overwrites the state: apply it after.
-        phase = compiled.global_phase
-        compiled.global_phase = 0
-        result = simulator.run(compiled).result()
-        if not result.success:
-            raise RuntimeError(f"Aer failed: {result.status}")
-        return np.asarray(result.get_statevector(compiled)) * np.exp(1j * float(phase))
-
-    return run
-
-
-def _run_pennylane(device: str) -> Callable:
-    def run(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-        from qspectral.sim.pennylane_bridge import run_on_pennylane
-
-        return run_on_pennylane(circuit, device, initial, dtype)
-
-    return run
-
-
-def _run_qiskit(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-    from qiskit.quantum_info import Statevector
-
-    start = Statevector(initial) if initial is not None else Statevector.from_int(0, 2**circuit.num_qubits)
-    return start.evolve(circuit).data
-
-
-_REGISTRY: dict[str, Backend] = {
-    b.name: b
-    for b in [
-        Backend(
-            "aer", "Qiskit Aer statevector (CPU)", False, 3.0, "pip install qiskit-aer",
-            _run_aer("CPU"), lambda: _module_missing("qiskit_aer", "pip install qiskit-aer"),
-        ),
-        Backend(
-            "aer.gpu", "Qiskit Aer statevector on an NVIDIA GPU", True, 3.0, GPU_EXTRA,
-            _run_aer("GPU"), _aer_gpu_missing,
-        ),
-        Backend(
-            "lightning", "PennyLane lightning.qubit (CPU)", False, 3.0,
-            "pip install pennylane-lightning", _run_pennylane("lightning.qubit"),
-            lambda: _module_missing("pennylane_lightning", "pip install pennylane-lightning"),
-        ),
-        Backend(
-            "lightning.gpu", "PennyLane lightning.gpu (NVIDIA GPU)", True, 3.0, GPU_EXTRA,
-            _run_pennylane("lightning.gpu"), _lightning_gpu_missing,
-        ),
-        Backend(
-            "default.qubit", "PennyLane default.qubit (numpy)", False, 4.0, "pip install pennylane",
-            _run_pennylane("default.qubit"),
-            lambda: _module_missing("pennylane", "pip install pennylane"),
-        ),
-        Backend(
-            "qiskit", "qiskit.quantum_info.Statevector (reference)", False, 3.0,
-            "pip install qiskit", _run_qiskit, lambda: None,
-        ),
-    ]
-}
-
-
-def register_backend(backend: Backend) -> None:
-    """Add (or replace) a backend in the registry; used by qspectral's own engine and by plugins."""
-    _REGISTRY[backend.name] = backend
+    if not isinstance(backend.name, str) or not backend.name:
+        raise InvalidParameterError(f"a backend needs a non-empty string name, got {backend.name!r}")
+    with _LOCK:
+        registry = _registry()
+        if backend.name in registry and not replace:
+            raise InvalidParameterError(
+                f"a backend named {backend.name!r} is already registered ({registry[backend.name].description}); "
+                "choose another name, or pass replace=True to replace it"
+            )
+        registry[backend.name] = backend
+        _PROBED.pop(backend.name, None)
 
 
 def backend_names() -> list[str]:
     """Names of every registered backend, available here or not."""
-    return list(_REGISTRY)
+    return list(_registry())
 
 
 def get_backend(name: str) -> Backend:
     """Return the registered backend ``name`` or raise UnknownBackendError listing the known ones."""
+    registry = _registry()
     try:
-        return _REGISTRY[name]
+        return registry[name]
     except KeyError:
         raise UnknownBackendError(
-            f"unknown backend {name!r}; known backends are: {', '.join(_REGISTRY)} "
+            f"unknown backend {name!r}; known backends are: {', '.join(registry)} "
             "(see qspectral.backends() or `qspectral backends` for which run here)"
         ) from None
+
+
+def _unavailable(backend: Backend) -> str | None:
+    """Why ``backend`` cannot run here (None when it can), probed once per process."""
+    if backend.name not in _PROBED:
+        if backend.probe_packages:
+            reason = probe_cache.cached_probe(backend.name, backend.probe_packages, backend.availability)
+        else:
+            reason = backend.availability()
+        _PROBED[backend.name] = reason
+    return _PROBED[backend.name]
 
 
 def backends() -> list[BackendStatus]:
@@ -216,8 +245,8 @@ def backends() -> list[BackendStatus]:
         ['qiskit']
     """
     statuses = []
-    for backend in _REGISTRY.values():
-        reason = backend.availability()
+    for backend in list(_registry().values()):
+        reason = _unavailable(backend)
         statuses.append(
             BackendStatus(
                 backend.name, backend.description, reason is None, reason or "",
@@ -312,13 +341,13 @@ def simulate(
         True
     """
     dtype = np.dtype(dtype)
-    if dtype not in _DTYPES:
+    if dtype not in PRECISION:
         raise TypeError(f"dtype must be complex64 or complex128, got {dtype.name}")
     spec = get_backend(backend)
     check_circuit(circuit)
     plan = PhysicalPlan.from_circuit(circuit)
     state = None if initial_state is None else validate_state(initial_state, plan.num_virtual)
-    reason = spec.availability()
+    reason = _unavailable(spec)
     if reason is not None:
         raise BackendUnavailableError(f"backend '{spec.name}' is not available: {reason}")
     check_memory(plan.circuit.num_qubits, spec, dtype)
@@ -328,37 +357,3 @@ def simulate(
     if not plan.is_identity:
         out = plan.extract(out)
     return np.asarray(out, dtype=dtype)
-
-
-# qspectral's own torch engine (qspectral.sim.engine); torch is imported only when it is used.
-def _run_engine(device: str) -> Callable:
-    def run(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-        from qspectral.sim.engine import run_for_simulate
-
-        return run_for_simulate(circuit, initial, dtype, device)
-
-    return run
-
-
-def _engine_gpu_missing() -> str | None:
-    from qspectral.sim.engine import cuda_missing
-
-    return cuda_missing()
-
-
-# Peak host memory of an engine run, in states: the validated input (1), the working state and
-# the FFT's output (2), and MKL's FFT workspace (1; from 2**27 amplitudes the engine splits its
-# FFTs and needs none). A complex64 input adds 1: simulate() validates it as complex128.
-register_backend(
-    Backend(
-        "engine", "qspectral torch engine (CPU): QFTs as FFTs, fused gates", False, 4.0,
-        "pip install torch", _run_engine("cpu"), lambda: _module_missing("torch", "pip install torch"),
-    )
-)
-register_backend(
-    Backend(
-        "engine.gpu", "qspectral torch engine on a CUDA GPU", True, 3.0,
-        "pip install torch --index-url https://download.pytorch.org/whl/cu126", _run_engine("cuda"),
-        _engine_gpu_missing,
-    )
-)

@@ -18,7 +18,7 @@ from qspectral.experiments.amplitude_phase import (
 from qspectral.experiments.registry import experiment_names
 from qspectral.experiments.report import metrics_document, run_experiment, write_run
 from qspectral.spectral.signals import SpectralTask
-from tests.conftest import CPU_BACKENDS
+from qspectral.sim.backends import available_backends
 
 SMALL = {
     "sizes": (8, 16),
@@ -40,7 +40,7 @@ def small_run():
     return run_experiment("amplitude-phase", mode="quick", progress=False, **SMALL)
 
 
-@pytest.mark.parametrize("backend", [b for b in ("engine", "aer", "qiskit") if b in CPU_BACKENDS])
+@pytest.mark.backends("engine", "aer", "qiskit")
 def test_qft_readout_of_a_real_signal_is_its_normalised_power_spectrum(backend):
     x = SpectralTask("phase", 16, beta=1.0).sample(np.array([0, 1, 1]), np.random.default_rng(0))
     p = qft_outcome_probabilities(x, backend)
@@ -100,7 +100,7 @@ def test_registered_and_quick_is_a_subset_of_full():
 
 def test_reduced_run_structure_and_claims(small_run):
     metrics = small_run.result.metrics
-    assert metrics["backend"] == ("engine" if "engine" in CPU_BACKENDS else "aer")
+    assert metrics["backend"] == ("engine" if "engine" in available_backends() else "aer")
     for name in ("two-layer", "cnn"):
         for task in ("amplitude", "phase"):
             for n in ("8", "16"):

@@ -15,7 +15,6 @@ from qspectral.quantum.born import (
     qft_probabilities,
 )
 from qspectral.sim.backends import simulate
-from tests.conftest import CPU_BACKENDS
 
 
 @pytest.mark.parametrize("num_qubits, depth", [(1, 1), (2, 2), (3, 1), (5, 3)])
@@ -41,7 +40,7 @@ def test_qft_probabilities_are_the_reflected_fft_power_spectrum():
     assert not np.allclose(got, np.abs(np.fft.fft(psi)) ** 2 / n, atol=1e-6)
 
 
-@pytest.mark.parametrize("backend", [b for b in ("qiskit", "aer", "engine") if b in CPU_BACKENDS])
+@pytest.mark.backends("qiskit", "aer", "engine")
 def test_measured_readout_circuit_has_the_same_distribution(backend):
     torch.manual_seed(1)
     model = BornMachine(3, 2)

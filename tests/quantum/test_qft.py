@@ -22,7 +22,8 @@ from qspectral import (
     qft_ops,
     simulate,
 )
-from tests.conftest import CPU_BACKENDS, random_state
+from qspectral.sim.backends import available_backends
+from tests.conftest import random_state
 
 
 def numpy_reference(psi, qubits, inverse, do_swaps):
@@ -45,7 +46,6 @@ def numpy_reference(psi, qubits, inverse, do_swaps):
     return out.reshape((2,) * n).transpose(back).reshape(-1)
 
 
-@pytest.mark.parametrize("backend", CPU_BACKENDS)
 @pytest.mark.parametrize("n", range(1, 11))
 def test_qft_on_every_backend_matches_numpy(backend, n):
     rng = np.random.default_rng(100 + n)
@@ -100,7 +100,7 @@ def test_transpiled_circuits_give_the_same_state(level, rng):
         seed_transpiler=11,
     )
     assert compiled.layout is not None
-    for backend in CPU_BACKENDS:
+    for backend in available_backends():
         out = simulate(compiled, backend, initial_state=psi)
         assert np.max(np.abs(out - expected)) < 1e-9, backend
 

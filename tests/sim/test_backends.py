@@ -25,15 +25,12 @@ from qspectral import (
     qft,
     simulate,
 )
-from qspectral.sim.backends import check_memory
-from qspectral.sim.pennylane_bridge import _table
-from tests.conftest import CPU_BACKENDS, random_state
-
-PENNYLANE_BACKENDS = [b for b in ("lightning", "default.qubit") if b in CPU_BACKENDS]
-
+from qspectral.sim.backends import available_backends, check_memory
+from qspectral.sim.pennylane.bridge import _table
+from tests.conftest import random_state
 
 def test_every_cpu_backend_is_available_here():
-    assert set(CPU_BACKENDS) >= {"aer", "lightning", "default.qubit", "qiskit"}
+    assert set(available_backends(include_gpu=False)) >= {"aer", "lightning", "default.qubit", "qiskit"}
 
 
 def test_backends_lists_unavailable_ones_with_a_reason_and_an_install_hint():
@@ -53,7 +50,7 @@ def _gate_cases():
         yield pytest.param(gate, id=name)
 
 
-@pytest.mark.parametrize("backend", PENNYLANE_BACKENDS)
+@pytest.mark.backends("lightning", "default.qubit")
 @pytest.mark.parametrize("gate", _gate_cases())
 def test_pennylane_converter_gate_by_gate(backend, gate, rng):
     n = gate.num_qubits + 1
@@ -65,7 +62,7 @@ def test_pennylane_converter_gate_by_gate(backend, gate, rng):
     assert np.max(np.abs(simulate(circuit, backend, initial_state=psi) - expected)) < 1e-12
 
 
-@pytest.mark.parametrize("backend", PENNYLANE_BACKENDS)
+@pytest.mark.backends("lightning", "default.qubit")
 def test_pennylane_converter_handles_definitions_matrices_and_phases(backend, rng):
     n = 4
     circuit = QuantumCircuit(n, global_phase=0.4)
@@ -79,7 +76,6 @@ def test_pennylane_converter_handles_definitions_matrices_and_phases(backend, rn
     assert np.max(np.abs(simulate(circuit, backend, initial_state=psi) - expected)) < 1e-12
 
 
-@pytest.mark.parametrize("backend", CPU_BACKENDS)
 def test_complex64_is_close_and_returned_as_complex64(backend, rng):
     psi = random_state(6, rng)
     out = simulate(qft(6, [5, 1, 3]), backend, initial_state=psi, dtype=np.complex64)
@@ -87,7 +83,6 @@ def test_complex64_is_close_and_returned_as_complex64(backend, rng):
     assert np.max(np.abs(out - simulate(qft(6, [5, 1, 3]), "qiskit", initial_state=psi))) < 1e-5
 
 
-@pytest.mark.parametrize("backend", CPU_BACKENDS)
 def test_default_initial_state_is_all_zeros(backend):
     circuit = QuantumCircuit(3)
     circuit.x(1)
@@ -198,9 +193,9 @@ def test_gpu_backends_match_numpy(gpu_backend, rng):
     assert np.max(np.abs(out - Statevector(psi).evolve(qft(10, [9, 2, 5, 0])).data)) < 1e-10
 
 
-@pytest.mark.parametrize("backend", PENNYLANE_BACKENDS)
+@pytest.mark.backends("lightning", "default.qubit")
 def test_wide_diagonal_runs_on_the_host_between_device_runs(backend, rng):
-    from qspectral.sim.pennylane_bridge import HOST_DIAGONAL_QUBITS
+    from qspectral.sim.pennylane.bridge import HOST_DIAGONAL_QUBITS
 
     n = HOST_DIAGONAL_QUBITS + 2
     qubits = [int(q) for q in rng.permutation(n)[: HOST_DIAGONAL_QUBITS + 1]]

@@ -192,7 +192,7 @@ def test_qft_on_adjacent_qubits_above_the_lowest_ones():
 
 def test_large_state_qft_path_two_half_length_ffts(monkeypatch):
     """Above LEAN_FFT_AMPLITUDES a QFT runs as two FFTs and a twiddle (lower peak memory)."""
-    import qspectral.sim.engine_executor as engine
+    import qspectral.sim.engine.executor as engine
 
     calls = []
     real_twiddle = engine.twiddle
@@ -252,7 +252,7 @@ def test_the_engine_frees_the_start_state_it_created(monkeypatch):
     """Memory: from |0>, no more than the working pair is alive at the second FFT."""
     import weakref
 
-    import qspectral.sim.engine_executor as executor
+    import qspectral.sim.engine.executor as executor
 
     created, alive_at_fft = [], []
     real_zero, real_fft = executor.zero_state, executor.fft_bits
@@ -513,7 +513,7 @@ def test_a_large_complex64_state_is_accepted_and_transformed():
 
 def test_long_qfts_on_the_fast_split_path_match_numpy(monkeypatch):
     """complex128 QFTs of FAST_SPLIT_BITS or more bits run as two FFTs and a twiddle on the CPU."""
-    import qspectral.sim.engine_executor as engine
+    import qspectral.sim.engine.executor as engine
 
     calls = []
     real_twiddle = engine.twiddle
@@ -532,3 +532,25 @@ def test_long_qfts_on_the_fast_split_path_match_numpy(monkeypatch):
         calls.clear()
         single = run_circuit(circuit, psi.astype(np.complex64), dtype=torch.complex64).numpy()[0]
         assert not calls and np.max(np.abs(single - expected)) < 1e-5  # complex64: one FFT call
+
+
+def test_a_compiled_program_is_immutable_and_runs_again_in_another_precision():
+    """The executor caches constant operators itself (per step, dtype, device), not in the program."""
+    import dataclasses
+
+    from qspectral.sim.engine import execute
+
+    circuit = qft(6, [4, 0, 2])
+    circuit.h(1)
+    circuit.cx(1, 3)
+    circuit.rz(0.3, 5)
+    circuit.cp(0.7, 5, 3)
+    program = compile_circuit(circuit)
+    before = program.describe()
+    expected = Statevector.from_int(0, 64).evolve(circuit).data
+    for dtype, tol in ((torch.complex128, 1e-12), (torch.complex64, 1e-6), (torch.complex128, 1e-12)):
+        out = execute(program, dtype=dtype)
+        assert out.dtype == dtype and np.max(np.abs(out[0].numpy() - expected)) < tol
+    assert program.describe() == before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        program.steps[0].wires = (0,)

@@ -8,7 +8,7 @@ import pytest
 
 from qspectral.cli import main
 from qspectral.errors import InsufficientMemoryError, InvalidParameterError, InvalidQubitsError, UnknownBackendError
-from qspectral.sim.plan import plan
+from qspectral.sim.memory import plan
 
 GIB = 2**30
 

@@ -8,7 +8,7 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.synthesis import synth_qft_full
 
-from qspectral.sim.qft_recognition import GateRef, find_qfts
+from qspectral.sim.engine.qft_recognition import GateRef, find_qfts
 
 
 def refs(circuit: QuantumCircuit, wires: list[int] | None = None) -> list[GateRef]:

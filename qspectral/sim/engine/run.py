@@ -1,11 +1,4 @@
-r"""qspectral's statevector engine: Qiskit circuits on torch, with every QFT run as one FFT.
-
-:func:`run_circuit` compiles a circuit (:func:`~qspectral.sim.engine_plan.compile_circuit`: QFT
-blocks and QFTs written as h/cp gates become FFT steps, runs of diagonal gates one elementwise
-multiply, other gates small fused GEMMs, SWAPs relabellings) and executes it
-(:func:`~qspectral.sim.engine_executor.execute`) on a batch of states, on CPU or CUDA, in
-complex64 or complex128. It is registered in :func:`~qspectral.sim.backends.simulate` as the
-backends ``engine`` (CPU) and ``engine.gpu`` (CUDA).
+r"""Run a circuit on the engine: validate the inputs, bind parameters, compile, execute.
 
 **Conventions** (:mod:`qspectral.conventions`): states are ``(batch, 2**n)`` tensors, qubit ``q``
 is bit ``q`` of the index (little-endian, Qiskit's order); the QFT is ``sqrt(N) * ifft``.
@@ -14,7 +7,8 @@ is bit ``q`` of the index (little-endian, Qiskit's order); the QFT is ``sqrt(N) 
 the circuit's Qiskit :class:`~qiskit.circuit.Parameter` objects (or their names) to floats or real
 tensors of shape ``()`` or ``(batch,)``; every batched input must have the same batch size (or 1).
 Gradients flow through tensor parameters (and parameter expressions of them) and through a tensor
-``initial_state``. To run one circuit many times, compile it once and call ``execute``.
+``initial_state``. To run one circuit many times, compile it once and call
+:func:`~qspectral.sim.engine.executor.execute`.
 
 Example:
     >>> import numpy as np, torch
@@ -42,21 +36,17 @@ import torch
 from qiskit.circuit import Parameter, QuantumCircuit
 
 from qspectral.conventions import NORM_ATOL, NORM_ATOL_SINGLE
-from qspectral.errors import InsufficientMemoryError, InvalidStateError, UnsupportedCircuitError
+from qspectral.errors import InvalidStateError, UnsupportedCircuitError
+from qspectral.kernels.states import check_dtype, zero_state
 from qspectral.sim.backends import check_circuit
-from qspectral.sim.engine_executor import execute, execute_owned
-from qspectral.sim.engine_kernels import check_dtype, zero_state
-from qspectral.sim.engine_plan import MAX_FUSED, compile_circuit
+from qspectral.sim.engine.compiler import MAX_FUSED, compile_circuit
+from qspectral.sim.engine.executor import execute_owned
 
 if TYPE_CHECKING:
     from pennylane.tape import QuantumScript
 
-__all__ = ["compile_circuit", "execute", "run_circuit"]
-
 #: The norm tolerances of :func:`qspectral.conventions.validate_state`, by precision.
 _NORM_ATOL = {torch.complex64: NORM_ATOL_SINGLE, torch.complex128: NORM_ATOL}
-#: How to get a CUDA build of torch (see https://pytorch.org/get-started/locally/).
-CUDA_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cu126"
 
 
 def _bind(circuit: QuantumCircuit, parameters: Mapping | None) -> dict[Parameter, float | torch.Tensor]:
@@ -167,7 +157,7 @@ def run_circuit(
             control), acting on its own qubits (a transpiled layout is not undone: use
             :func:`~qspectral.sim.backends.simulate` for that); or a PennyLane
             ``qml.tape.QuantumScript``, converted by
-            :func:`~qspectral.sim.pennylane_tape.pennylane_to_circuit` (numbers only, no gradients).
+            :func:`~qspectral.sim.pennylane.tape.pennylane_to_circuit` (numbers only, no gradients).
         initial_state: ``(2**n,)`` or ``(batch, 2**n)`` normalised amplitudes (numpy or torch;
             default ``|0...0>``), little-endian. Never modified.
         parameters: values for the circuit's unbound parameters, keyed by
@@ -193,7 +183,7 @@ def run_circuit(
     """
     check_dtype(dtype)
     if not isinstance(circuit, QuantumCircuit):  # a PennyLane tape; pennylane is imported only here
-        from qspectral.sim.pennylane_tape import pennylane_to_circuit
+        from qspectral.sim.pennylane.tape import pennylane_to_circuit
 
         circuit = pennylane_to_circuit(circuit, wire_order)
     values = _bind(circuit, parameters)
@@ -203,51 +193,3 @@ def run_circuit(
     box = [state]
     del state  # a fresh start state is handed over: the engine may overwrite and free it
     return execute_owned(compile_circuit(circuit, max_fused=max_fused), box, values, owned=fresh)
-
-
-# --------------------------------------------------------------------------------------------
-# the simulate() backends
-# --------------------------------------------------------------------------------------------
-
-
-def cuda_missing() -> str | None:
-    """Why ``engine.gpu`` cannot run here, or None when torch sees a CUDA device."""
-    if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
-        return (
-            f"this torch build ({torch.__version__}) is CPU-only; on a machine with an NVIDIA GPU "
-            f"install a CUDA build: {CUDA_TORCH}"
-        )
-    if not torch.cuda.is_available():
-        return (
-            "torch was built with CUDA but finds no CUDA device here (no GPU, or no driver); "
-            f"on a machine with an NVIDIA GPU: {CUDA_TORCH}"
-        )
-    return None
-
-
-def _check_gpu_memory(num_qubits: int, dtype: torch.dtype, device: torch.device) -> None:
-    free, _ = torch.cuda.mem_get_info(device)
-    needed = 3 * 2**num_qubits * (8 if dtype == torch.complex64 else 16)
-    if needed > free:
-        raise InsufficientMemoryError(
-            f"a {num_qubits}-qubit {dtype} run on the GPU needs about {needed / 2**30:.1f} GiB "
-            f"(three states: working pair and the FFT's workspace) but {free / 2**30:.1f} GiB are free on "
-            f"{device}; use fewer qubits or complex64"
-        )
-
-
-def run_for_simulate(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype, device: str) -> np.ndarray:
-    """The ``simulate()`` runner: ``circuit`` is already checked, ``initial`` validated (or None)."""
-    torch_dtype = torch.complex64 if np.dtype(dtype) == np.complex64 else torch.complex128
-    target = torch.device(device)
-    if target.type == "cuda":
-        _check_gpu_memory(circuit.num_qubits, torch_dtype, target)
-    program = compile_circuit(circuit)
-    with torch.no_grad():
-        if initial is None:
-            out = execute(program, dtype=torch_dtype, device=target)
-        else:
-            given = torch.from_numpy(initial).reshape(1, -1)
-            box = [given.to(device=target, dtype=torch_dtype)]
-            out = execute_owned(program, box, None, owned=box[0].data_ptr() != given.data_ptr())
-    return out[0].cpu().numpy()

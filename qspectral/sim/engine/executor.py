@@ -1,4 +1,4 @@
-r"""Execute a compiled :class:`~qspectral.sim.engine_plan.Program` on a batch of torch states.
+r"""Execute a compiled :class:`~qspectral.sim.engine.program.Program` on a batch of torch states.
 
 **Layout.** The executor keeps the state's index bits as a permutation of the wires
 (``holder[p]`` is the wire at bit ``p``) and moves wires only when a step needs them elsewhere:
@@ -22,9 +22,13 @@ half-length FFTs and a twiddle instead: the peak is then about two states. (On t
 QFT of ``FAST_SPLIT_BITS`` or more bits runs split too, for speed.) With autograd every
 step's output is kept for the backward pass.
 
+**Dispatch and cache.** Each step class has its handler (``_APPLY``). The operators of constant
+steps are computed once per step, dtype and device and kept in the executor's own cache, keyed
+weakly by the (immutable) step, so a compiled program is never modified by running it.
+
 Example:
     >>> from qspectral import qft
-    >>> from qspectral.sim.engine_plan import compile_circuit
+    >>> from qspectral.sim.engine.compiler import compile_circuit
     >>> out = execute(compile_circuit(qft(4)))                # QFT of |0000>: the uniform state
     >>> bool(torch.allclose(out, torch.full((1, 16), 0.25, dtype=torch.complex128)))
     True
@@ -33,28 +37,28 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 
 import torch
 from qiskit.circuit import Parameter
 
 from qspectral.errors import UnsupportedCircuitError
-from qspectral.sim.engine_kernels import (
+from qspectral.kernels.fft import fft_bits, qft_orders, twiddle
+from qspectral.kernels.layout import (
     bring_high,
     bring_low,
     diagonal_at,
-    fft_bits,
     is_contiguous_block,
     matrix_at,
     multiplexed_at,
     permute_positions,
-    qft_orders,
-    twiddle,
-    zero_state,
 )
-from qspectral.sim.engine_plan import Program, Resolver, step_operator
+from qspectral.kernels.states import REAL_DTYPE, zero_state
+from qspectral.kernels.threads import torch_threads
+from qspectral.sim.engine.binding import Resolver, step_operator
+from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Program, Step
 
-_REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 #: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
 #: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
 #: split one does not (peak two); in complex64 at some cost in time (see FAST_SPLIT_BITS).
@@ -275,35 +279,13 @@ def execute_owned(program: Program, box: list[torch.Tensor], values, *, owned: b
     tracked = torch.is_grad_enabled() and (
         state.requires_grad or any(isinstance(v, torch.Tensor) and v.requires_grad for v in values.values())
     )
-    resolve = Resolver(values, _REAL[state.dtype], state.device)
+    resolve = Resolver(values, REAL_DTYPE[state.dtype], state.device)
     threads = _single_thread_if_small(state.device, state.numel())
     run = _Executor(state, program.num_qubits, in_place=not tracked, owned=owned and not tracked)
     del state
     with threads:
         _run_steps(program, run, resolve)
         return run.result(program.output_wires)
-
-
-@contextlib.contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Run the block with ``count`` torch CPU threads, restoring the previous number afterwards.
-
-    The setting is process-wide: other Python threads using torch meanwhile see it too.
-
-    Example:
-        >>> with torch_threads(1):
-        ...     torch.get_num_threads()
-        1
-    """
-    threads = torch.get_num_threads()
-    if threads == count:
-        yield
-        return
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib.AbstractContextManager:
@@ -318,20 +300,41 @@ def _single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib
     return torch_threads(1)
 
 
+#: Operators of constant steps, per step (weakly: they go when the program goes), dtype and device.
+_CONSTANT_OPERATORS: weakref.WeakKeyDictionary[Step, dict] = weakref.WeakKeyDictionary()
+
+
+class _Operators:
+    """The operator of a step for one run: from the cache when the step is constant, else built."""
+
+    def __init__(self, resolve: Resolver, dtype: torch.dtype, device: torch.device) -> None:
+        self.resolve, self.dtype, self.device = resolve, dtype, device
+        self.key = (dtype, str(device))
+
+    def __call__(self, step: Step) -> torch.Tensor:
+        cached = _CONSTANT_OPERATORS.get(step)
+        if cached is not None and self.key in cached:
+            return cached[self.key]
+        with _single_thread_if_small(self.device, 0):  # fused operators are small (<= 2**16 numbers)
+            operator = step_operator(step, self.resolve, self.dtype, self.device)
+        if step.is_constant:
+            _CONSTANT_OPERATORS.setdefault(step, {})[self.key] = operator
+        return operator
+
+
+#: How each step class runs.
+_APPLY = {
+    FFTStep: lambda run, step, operators: run.fft(step.wires, step.inverse, step.do_swaps),
+    MatrixStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
+    DiagonalStep: lambda run, step, operators: run.diagonal(operators(step), step.wires),
+    MultiplexedStep: lambda run, step, operators: run.multiplexed(operators(step), step.wires),
+}
+
+
 def _run_steps(program: Program, run: _Executor, resolve: Resolver) -> None:
-    dtype, device = run.state.dtype, run.state.device
+    operators = _Operators(resolve, run.state.dtype, run.state.device)
     for step in program.steps:
-        if step.kind == "fft":
-            run.fft(step.wires, step.inverse, step.do_swaps)
-            continue
-        with _single_thread_if_small(device, 0):  # fused operators are small (<= 2**16 numbers)
-            operator = step_operator(step, resolve, dtype, device)
-        if step.kind == "diagonal":
-            run.diagonal(operator, step.wires)
-        elif step.kind == "multiplexed":
-            run.multiplexed(operator, step.wires)
-        else:
-            run.matrix(operator, step.wires)
+        _APPLY[type(step)](run, step, operators)
     factor = resolve.phase(program.global_phase)
     if factor is not None:
         run.phase(factor)

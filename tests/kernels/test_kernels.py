@@ -1,4 +1,4 @@
-"""The engine's functional kernels against Qiskit (Operator, Statevector) and numpy's FFT."""
+"""The torch statevector kernels against Qiskit (Operator, Statevector) and numpy's FFT."""
 
 from __future__ import annotations
 
@@ -13,14 +13,10 @@ from qiskit.quantum_info import Operator, Statevector, random_unitary
 
 from qspectral.conventions import apply_qft as numpy_qft
 from qspectral.errors import InvalidQubitsError, InvalidStateError
-from qspectral.sim.engine_kernels import (
-    GATE_PARAMS,
-    apply_diagonal,
-    apply_matrix,
-    apply_qft,
-    gate_matrix,
-    zero_state,
-)
+from qspectral.kernels.apply import apply_diagonal, apply_matrix, apply_qft
+from qspectral.kernels.gate_table import GATE_PARAMS
+from qspectral.kernels.gates import gate_matrix
+from qspectral.kernels.states import zero_state
 from tests.conftest import random_state
 
 STANDARD = get_standard_gate_name_mapping()
@@ -143,7 +139,7 @@ def test_apply_qft_equals_the_numpy_reference(n):
 
 
 def test_block_swapping_permutation_equals_the_bitwise_one():
-    import qspectral.sim.engine_kernels as kernels
+    import qspectral.kernels.layout as kernels
 
     rng = np.random.default_rng(9)
     state = torch.from_numpy(random_state(14, rng, batch=(2,)))

@@ -1,0 +1,98 @@
+r"""FFT kernels: the QFT on a block of index bits as one batched ``torch.fft`` call.
+
+The QFT on ``qubits`` maps :math:`|x\rangle \mapsto 2^{-m/2}\sum_k e^{+2\pi i xk/2^m}|k\rangle`
+with ``qubits[0]`` the least significant bit of ``x`` and ``k``; it is one ``torch.fft.ifft`` with
+``norm="ortho"`` (the inverse one ``torch.fft.fft``). ``do_swaps=False`` bit-reverses the forward
+output on the subset (the inverse then reads a bit-reversed input): see :func:`qft_orders`.
+
+Example:
+    >>> psi = torch.zeros(1, 4, dtype=torch.complex128); psi[0, 1] = 1
+    >>> bool(torch.allclose(fft_low(psi, 2, inverse=False) * 2, torch.tensor([[1, 1j, -1, -1j]], dtype=torch.complex128)))
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+import torch
+
+
+def fft_bits(state: torch.Tensor, low: int, num_bits: int, *, inverse: bool) -> tuple[torch.Tensor, bool]:
+    """DFT (``ifft`` with ``norm="ortho"``; inverse: ``fft``) over index bits ``low .. low+num_bits-1``.
+
+    Those bits form one axis of a view of the state (bit ``low`` least significant); the other
+    bits are batch. One batched ``torch.fft`` call; its output is the only new tensor. Returns
+    ``(out, moved)``: torch may lay the transformed axis out innermost (MKL does); then
+    ``moved`` is True and in ``out`` the transformed bits are bits ``0 .. num_bits-1`` and the
+    former bits ``0 .. low-1`` sit just above them (no copy is made to undo that).
+    """
+    if low == 0:
+        return fft_low(state, num_bits, inverse=inverse), False
+    batch, length = state.shape
+    transform = torch.fft.fft if inverse else torch.fft.ifft
+    out = transform(state.view(batch, length >> (low + num_bits), 2**num_bits, 2**low), dim=-2, norm="ortho")
+    if out.is_contiguous():
+        return out.view(batch, length), False
+    innermost = out.transpose(-1, -2)
+    if innermost.is_contiguous():
+        return innermost.reshape(batch, length), True
+    return out.contiguous().view(batch, length), False
+
+
+def fft_low(state: torch.Tensor, num_bits: int, *, inverse: bool) -> torch.Tensor:
+    """QFT (``ifft``, ortho) or inverse QFT (``fft``) over the lowest ``num_bits`` index bits."""
+    batch, length = state.shape
+    transform = torch.fft.fft if inverse else torch.fft.ifft
+    return transform(state.view(batch, length >> num_bits, 2**num_bits), dim=-1, norm="ortho").view(batch, length)
+
+
+@functools.lru_cache(maxsize=8)
+def _twiddle_factors(
+    num_bits: int, split: int, sign: int, dtype: torch.dtype, device: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    top = num_bits - split
+    half = top // 2
+    modulus = 2**num_bits
+    v = torch.arange(2**split, dtype=torch.int64, device=device)
+
+    def factor(u: torch.Tensor) -> torch.Tensor:
+        turns = (u[:, None] * v[None, :]) % modulus  # exact integer phase, then one rounding
+        angle = turns.double() * (sign * 2 * math.pi / modulus)
+        return torch.polar(torch.ones((), dtype=torch.float64, device=device), angle).to(dtype)
+
+    high = factor(torch.arange(2 ** (top - half), dtype=torch.int64, device=device) * 2**half)
+    low = factor(torch.arange(2**half, dtype=torch.int64, device=device))
+    return high[:, None, :], low[None, :, :]
+
+
+def twiddle(state: torch.Tensor, num_bits: int, split: int, *, inverse: bool, in_place: bool) -> torch.Tensor:
+    """Multiply by ``w**(u*v)``, ``w = exp(+-2 pi i / 2**num_bits)``: the twiddle of a split DFT.
+
+    ``v`` is the index of the lowest ``split`` bits, ``u`` of the next ``num_bits - split`` bits
+    (the sign is ``+`` for the QFT, ``-`` for its inverse). The ``2**num_bits`` factors are applied
+    as two small broadcast tables, so no state-sized table is built.
+    """
+    batch, length = state.shape
+    top = num_bits - split
+    high, low = _twiddle_factors(num_bits, split, -1 if inverse else 1, state.dtype, str(state.device))
+    view = state.view(batch, length >> num_bits, 2 ** (top - top // 2), 2 ** (top // 2), 2**split)
+    if in_place:
+        view.mul_(high).mul_(low)
+        return state
+    return (view * high * low).view(batch, length)
+
+
+def qft_orders(qubits: Sequence[int], *, inverse: bool, do_swaps: bool) -> tuple[list[int], list[int]]:
+    """Return ``(read, write)``: the subset the FFT reads its index from and writes it to, LSB first.
+
+    Without swaps the forward QFT writes its output bit-reversed on the subset (reversed qubit
+    order); the inverse reads its input bit-reversed.
+    """
+    forward = list(qubits)
+    if do_swaps:
+        return forward, forward
+    return (forward[::-1], forward) if inverse else (forward, forward[::-1])
+

@@ -1,0 +1,216 @@
+r"""Layout primitives: kernels on index *bit positions* of a ``(batch, 2**n)`` state.
+
+The engine's executor (:mod:`qspectral.sim.engine.executor`) keeps the wires in whatever bit order
+is cheapest; these kernels move bits (:func:`permute_positions`, planned by :func:`bring_low` /
+:func:`bring_high`) and apply matrices, diagonals and multiplexed gates where the bits lie. They
+take ``out=`` / ``in_place=`` buffers. A matrix or diagonal is in Qiskit's convention: its bit
+``j`` acts on index bit ``positions[j]``.
+
+Example:
+    >>> state = torch.arange(8.0).to(torch.complex128).reshape(1, 8)
+    >>> permute_positions(state, [2, 0, 1]).real.int().tolist()     # new bit 0 = old bit 2
+    [[0, 4, 1, 5, 2, 6, 3, 7]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+#: Below this many multiply-adds a gate is applied by broadcasting instead of a BLAS product.
+SMALL_PRODUCT = 2**16
+
+
+def permute_positions(state: torch.Tensor, source: Sequence[int], *, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Rearrange index bits: bit ``p`` of the result's index is bit ``source[p]`` of the input's.
+
+    Returns ``state`` itself when ``source`` is the identity; writes into ``out`` when given.
+    """
+    n = len(source)
+    if list(source) == list(range(n)):
+        return state
+    batch = state.shape[0]
+    swap = _block_swap(source)
+    if swap is not None and not (state.requires_grad and torch.is_grad_enabled()):
+        return _swap_blocks(state, *swap, out=out)
+    # Axis 1 + t of the (batch, 2, ..., 2) view holds bit position n - 1 - t.
+    perm = [0] + [n - source[n - 1 - t] for t in range(n)]
+    moved = state.reshape((batch,) + (2,) * n).permute(perm)
+    if out is None:
+        return moved.reshape(batch, 2**n)
+    out.view((batch,) + (2,) * n).copy_(moved)
+    return out
+
+
+#: A bit permutation that exchanges two blocks of at least this many bits each, under few enough
+#: outer indices, is copied as 2D transposes (torch's cache-blocked transpose copy).
+_BLOCK_BITS = 6
+_MAX_OUTER = 256
+
+
+def _block_swap(source: Sequence[int]) -> tuple[int, int] | None:
+    """``(low, high)`` when ``source`` moves bits ``low .. low+high-1`` to the bottom and bits
+    ``0 .. low-1`` just above them (the other bits fixed): a batch of ``2**high x 2**low``
+    transposes."""
+    n = len(source)
+    low = source[0]
+    high = next((r for r in range(n) if source[r] != low + r), n)
+    span = low + high
+    if (
+        low < _BLOCK_BITS
+        or high < _BLOCK_BITS
+        or list(source[high:span]) != list(range(low))
+        or list(source[span:]) != list(range(span, n))
+        or 2 ** (n - span) > _MAX_OUTER
+    ):
+        return None
+    return low, high
+
+
+def _swap_blocks(state: torch.Tensor, low: int, high: int, *, out: torch.Tensor | None) -> torch.Tensor:
+    batch, length = state.shape
+    outer = batch * (length >> (low + high))
+    src = state.reshape(outer, 2**high, 2**low)
+    dst = torch.empty_like(state) if out is None else out
+    target = dst.view(outer, 2**low, 2**high)
+    for o in range(outer):
+        target[o].copy_(src[o].t())
+    return dst
+
+
+def inverse_source(source: Sequence[int]) -> list[int]:
+    """The ``source`` list that undoes :func:`permute_positions` with ``source``."""
+    inverse = [0] * len(source)
+    for p, s in enumerate(source):
+        inverse[s] = p
+    return inverse
+
+
+def bring_low(holder: Sequence[int], wires: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Plan moving ``wires`` to bit positions ``0..k-1`` (in that order), the others keeping their order.
+
+    ``holder[p]`` is the wire at position ``p``. Returns ``(source, new_holder)`` for
+    :func:`permute_positions`.
+    """
+    moving = set(wires)
+    new_holder = list(wires) + [w for w in holder if w not in moving]
+    position = {w: p for p, w in enumerate(holder)}
+    return [position[w] for w in new_holder], new_holder
+
+
+def bring_high(holder: Sequence[int], wires: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Plan moving ``wires`` to the top bit positions (``wires[0]`` lowest of them), others in order.
+
+    Cheaper than :func:`bring_low` as a copy: the untouched low bits stay contiguous in memory.
+    """
+    moving = set(wires)
+    new_holder = [w for w in holder if w not in moving] + list(wires)
+    position = {w: p for p, w in enumerate(holder)}
+    return [position[w] for w in new_holder], new_holder
+
+
+def _reindex(matrix: torch.Tensor, bits: Sequence[int], square: bool) -> torch.Tensor:
+    """Reorder index bits of a (batched) matrix or vector: new bit ``i`` is old bit ``bits[i]``."""
+    k = len(bits)
+    if list(bits) == list(range(k)):
+        return matrix
+    lead = matrix.shape[: matrix.dim() - (2 if square else 1)]
+    axes = [k - 1 - bits[k - 1 - t] for t in range(k)]
+    nl = len(lead)
+    if square:
+        shaped = matrix.reshape(lead + (2,) * (2 * k))
+        perm = list(range(nl)) + [nl + a for a in axes] + [nl + k + a for a in axes]
+        return shaped.permute(perm).reshape(lead + (2**k, 2**k))
+    shaped = matrix.reshape(lead + (2,) * k)
+    return shaped.permute(list(range(nl)) + [nl + a for a in axes]).reshape(lead + (2**k,))
+
+
+def is_contiguous_block(positions: Sequence[int]) -> bool:
+    """True when ``positions`` are ``a, a+1, ..., a+k-1`` in some order."""
+    low = min(positions)
+    return sorted(positions) == list(range(low, low + len(positions)))
+
+
+def matrix_at(
+    state: torch.Tensor, matrix: torch.Tensor, positions: Sequence[int], *, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Apply ``matrix`` (bit ``j`` acting on index bit ``positions[j]``) to a contiguous block of bits.
+
+    One (batched) GEMM on a view of the state, no copy of the state. ``matrix`` is ``(d, d)`` or
+    ``(batch, d, d)`` and already in the state's dtype and device.
+    """
+    k = len(positions)
+    low = min(positions)
+    matrix = _reindex(matrix, [positions.index(low + i) for i in range(k)], square=True)
+    batch = max(state.shape[0], matrix.shape[0] if matrix.dim() == 3 else 1)
+    length = state.shape[1]
+    d = 2**k
+    hi = length // (d * 2**low)
+    view = state.view(state.shape[0], hi, d, 2**low)
+    m = matrix.unsqueeze(-3) if matrix.dim() == 3 else matrix
+    target = None if out is None else out.view(batch, hi, d, 2**low)
+    if batch * length * d <= SMALL_PRODUCT:
+        # Small: broadcast-multiply and sum, which never starts BLAS threads (whose start-up
+        # dominates a tiny product, badly so on a busy machine).
+        y = torch.sum(m.unsqueeze(-1) * view.unsqueeze(-3), dim=-2, out=target)
+    elif low == 0:
+        y = torch.matmul(view.squeeze(-1), matrix.mT, out=None if out is None else target.squeeze(-1))
+    else:
+        y = torch.matmul(m, view, out=target)
+    return y.reshape(batch, length)
+
+
+def diagonal_factor(diagonal: torch.Tensor, num_qubits: int, positions: Sequence[int]) -> torch.Tensor:
+    """Reshape a ``(2**k,)`` or ``(batch, 2**k)`` diagonal to broadcast against ``(batch, 2, ..., 2)``."""
+    k = len(positions)
+    if diagonal.dim() == 1:
+        diagonal = diagonal.unsqueeze(0)
+    order = sorted(range(k), key=lambda j: -positions[j])          # diagonal bits, highest position first
+    diagonal = _reindex(diagonal, order[::-1], square=False)
+    touched = set(positions)
+    sizes = [2 if p in touched else 1 for p in range(num_qubits - 1, -1, -1)]
+    return diagonal.reshape((diagonal.shape[0],) + tuple(sizes))
+
+
+def diagonal_at(
+    state: torch.Tensor, diagonal: torch.Tensor, positions: Sequence[int], *, in_place: bool = False
+) -> torch.Tensor:
+    """Multiply by ``diag(diagonal)`` with diagonal bit ``j`` on index bit ``positions[j]``: one pass."""
+    batch, length = state.shape
+    n = length.bit_length() - 1
+    factor = diagonal_factor(diagonal, n, positions)
+    view = state.view((batch,) + (2,) * n)
+    if in_place and factor.shape[0] <= batch:
+        view.mul_(factor)
+        return state
+    out = view * factor
+    return out.reshape(out.shape[0], length)
+
+
+def multiplexed_at(
+    state: torch.Tensor, blocks: torch.Tensor, target: int, controls: Sequence[int], *, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """A uniformly controlled one-qubit gate: ``blocks[k]`` (2 x 2) acts on bit ``target`` where the
+    bits ``controls`` (``controls[0]`` least significant) read ``k``.
+
+    Four broadcast multiply-adds over the two halves of the state (no ``2**n`` matrix); ``blocks``
+    is ``(2**len(controls), 2, 2)`` in the state's dtype and device. Qiskit's ``UCRYGate`` and
+    ``UCGate`` on ``[target, *controls]`` are such gates.
+    """
+    batch, length = state.shape
+    n = length.bit_length() - 1
+    reduced = [p - (p > target) for p in controls]  # control bits once the target bit is removed
+    halves = state.view(batch, length >> (target + 1), 2, 2**target)
+    x0, x1 = (halves[:, :, a, :].reshape((batch,) + (2,) * (n - 1)) for a in (0, 1))
+    factor = [[diagonal_factor(blocks[:, a, b], n - 1, reduced) for b in (0, 1)] for a in (0, 1)]
+    if out is None:
+        rows = [(x0 * factor[a][0] + x1 * factor[a][1]).reshape(batch, -1, 2**target) for a in (0, 1)]
+        return torch.stack(rows, dim=2).view(batch, length)
+    target_halves = out.view(batch, length >> (target + 1), 2, 2**target)
+    for a in (0, 1):
+        row = target_halves[:, :, a, :].view((batch,) + (2,) * (n - 1))
+        torch.mul(x0, factor[a][0], out=row)
+        row.addcmul_(x1, factor[a][1])
+    return out
+

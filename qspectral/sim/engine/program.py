@@ -1,0 +1,129 @@
+"""The engine's compiled form: flattened gates (:class:`Op`), typed steps and the :class:`Program`.
+
+Everything here is immutable and torch-free: a :class:`Program` can be executed many times, from
+several threads, and never changes (the executor keeps its own cache of step operators). There is
+one step class per kind of work, and the executor dispatches on the class:
+
+- :class:`FFTStep`: a (inverse) QFT on ``wires`` (LSB first), one FFT;
+- :class:`MatrixStep`: the product of its ``members``, one small dense matrix (bit ``j`` of its
+  index on ``wires[j]``);
+- :class:`DiagonalStep`: the product of diagonal ``members``, one elementwise multiply;
+- :class:`MultiplexedStep`: one uniformly controlled one-qubit gate (target ``wires[0]``).
+
+Example:
+    >>> step = FFTStep((0, 1, 2), inverse=True)
+    >>> step.describe(), step.is_constant
+    ('fft [0, 1, 2] (inverse)', True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from qiskit.circuit import ParameterExpression
+
+#: Qiskit gate names whose matrix is diagonal (for :func:`~qspectral.kernels.gates.gate_matrix`
+#: names) plus the two diagonal families handled separately.
+DIAGONAL_NAMES = frozenset(
+    {"z", "s", "sdg", "t", "tdg", "rz", "p", "u1", "cz", "ccz", "cp", "cu1", "crz", "rzz", "mcphase", "diagonal"}
+)
+
+Number = float | ParameterExpression
+
+
+@dataclass(frozen=True)
+class Op:
+    """One flattened gate on wires: ``kind`` is ``gate`` (a :func:`~qspectral.kernels.gates.gate_matrix`
+    name), ``matrix``, ``diagonal`` (``mcphase`` or constant entries), ``multiplexed`` (uniformly
+    controlled one-qubit gate: constant ``(2**c, 2, 2)`` blocks, target ``wires[0]``) or ``qft``;
+    ``wires[0]`` is Qiskit's ``qargs[0]``."""
+
+    kind: str
+    name: str
+    wires: tuple[int, ...]
+    params: tuple = ()
+    constant: np.ndarray | None = None
+    inverse: bool = False
+    do_swaps: bool = True
+
+    @property
+    def is_diagonal(self) -> bool:
+        return self.kind == "diagonal" or (self.kind == "gate" and self.name in DIAGONAL_NAMES)
+
+    @property
+    def is_constant(self) -> bool:
+        return not any(isinstance(p, ParameterExpression) for p in self.params)
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One step of a program on ``wires``; ``members`` are the gates it applies, in order.
+
+    Steps compare by identity (the executor caches constant operators per step object).
+    """
+
+    kind: ClassVar[str]
+    wires: tuple[int, ...]
+    members: tuple[Op, ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.kind} {list(self.wires)} " + ",".join(op.name for op in self.members)
+
+    @property
+    def is_constant(self) -> bool:
+        return all(op.is_constant for op in self.members)
+
+
+@dataclass(frozen=True, eq=False)
+class FFTStep(Step):
+    """A QFT (``inverse``: its inverse) on ``wires``, LSB first; ``do_swaps=False`` as in Qiskit."""
+
+    kind: ClassVar[str] = "fft"
+    inverse: bool = False
+    do_swaps: bool = True
+
+    def describe(self) -> str:
+        flags = ("inverse" if self.inverse else "forward") + ("" if self.do_swaps else ", no swaps")
+        return f"fft {list(self.wires)} ({flags})"
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixStep(Step):
+    """The product of ``members`` as one dense matrix on ``wires``."""
+
+    kind: ClassVar[str] = "matrix"
+
+
+@dataclass(frozen=True, eq=False)
+class DiagonalStep(Step):
+    """The product of diagonal ``members`` as one diagonal on ``wires``."""
+
+    kind: ClassVar[str] = "diagonal"
+
+
+@dataclass(frozen=True, eq=False)
+class MultiplexedStep(Step):
+    """One uniformly controlled one-qubit gate (its single member), target ``wires[0]``."""
+
+    kind: ClassVar[str] = "multiplexed"
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled circuit: ``steps`` on wires, the circuit's global phase, and where qubits end up.
+
+    ``output_wires[q]`` is the wire that holds circuit qubit ``q`` after the last step (swaps
+    relabel wires instead of moving amplitudes); ``global_phase`` is a sum of terms.
+    """
+
+    num_qubits: int
+    steps: tuple[Step, ...]
+    output_wires: tuple[int, ...]
+    global_phase: tuple[Number, ...]
+    parameters: frozenset
+
+    def describe(self) -> list[str]:
+        """One line per step, e.g. ``'fft [0, 1, 2] (forward)'``, ``'matrix [3, 4] h,cx'``."""
+        return [step.describe() for step in self.steps]
