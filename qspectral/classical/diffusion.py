@@ -71,6 +71,7 @@ from torch import nn
 from qspectral.classical.convnets import ConvNet
 from qspectral.classical.nets import MLP
 from qspectral.errors import InvalidModelError, InvalidSignalError
+from qspectral.validation import positive_int
 
 #: The number of training steps the heuristic schedules are defined on (DDPM's T).
 TRAIN_STEPS = 1000
@@ -81,16 +82,10 @@ Denoiser = Callable[[torch.Tensor, int], torch.Tensor]
 # ----------------------------------------------------------------------------------------------
 # schedules
 # ----------------------------------------------------------------------------------------------
-def _check_count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidModelError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _timesteps(num_steps: int, train_steps: int) -> np.ndarray:
     """DDIM's evenly spaced sub-sequence ``round(i * train_steps / num_steps)``, ``i = 1..num_steps``."""
-    num_steps = _check_count("num_steps", num_steps)
-    train_steps = _check_count("train_steps", train_steps)
+    num_steps = positive_int("num_steps", num_steps, error=InvalidModelError)
+    train_steps = positive_int("train_steps", train_steps, error=InvalidModelError)
     if num_steps > train_steps:
         raise InvalidModelError(
             f"num_steps={num_steps} exceeds train_steps={train_steps}; a sampler cannot take more "
@@ -241,7 +236,7 @@ def sample_stationary(spectrum: Any, num_samples: int, *, generator: torch.Gener
         1.0
     """
     s = _check_spectrum(spectrum).to(torch.float64)
-    count = _check_count("num_samples", num_samples)
+    count = positive_int("num_samples", num_samples, error=InvalidModelError)
     axes = _fft_axes(s.ndim)
     z = torch.randn((count, *s.shape), generator=generator, dtype=torch.float64)
     return torch.fft.ifftn(s.sqrt() * torch.fft.fftn(z, dim=axes, norm="ortho"), dim=axes, norm="ortho").real
@@ -479,8 +474,8 @@ def design_schedule(
         (True, (5,))
     """
     s = _check_spectrum(spectrum).to(torch.float64)
-    num_steps = _check_count("num_steps", num_steps)
-    iterations = _check_count("iterations", iterations)
+    num_steps = positive_int("num_steps", num_steps, error=InvalidModelError)
+    iterations = positive_int("iterations", iterations, error=InvalidModelError)
     start = cosine_schedule(num_steps) if init is None else check_schedule(init)
     if start.size != num_steps:
         raise InvalidModelError(f"init has {start.size} levels but num_steps is {num_steps}")
@@ -601,7 +596,7 @@ class LinearDenoiser(nn.Module):
 
     def __init__(self, num_levels: int, dim: int, *, dtype: torch.dtype = torch.float64) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.zeros(_check_count("num_levels", num_levels), _check_count("dim", dim),
+        self.weight = nn.Parameter(torch.zeros(positive_int("num_levels", num_levels, error=InvalidModelError), positive_int("dim", dim, error=InvalidModelError),
                                                dim, dtype=dtype))
 
     def forward(self, x: torch.Tensor, level: int) -> torch.Tensor:
@@ -620,7 +615,7 @@ class MLPDenoiser(nn.Module):
 
     def __init__(self, dim: int, num_levels: int, *, hidden_features: int = 128, hidden_layers: int = 2) -> None:
         super().__init__()
-        self.num_levels = _check_count("num_levels", num_levels)
+        self.num_levels = positive_int("num_levels", num_levels, error=InvalidModelError)
         self.mlp = MLP(dim + num_levels, dim, hidden_features, hidden_layers, activation="relu")
 
     def forward(self, x: torch.Tensor, level: int) -> torch.Tensor:
@@ -644,7 +639,7 @@ class ConvDenoiser(nn.Module):
 
     def __init__(self, num_levels: int, *, hidden_channels: int = 32, depth: int = 3, kernel_size: int = 9) -> None:
         super().__init__()
-        self.num_levels = _check_count("num_levels", num_levels)
+        self.num_levels = positive_int("num_levels", num_levels, error=InvalidModelError)
         self.net = ConvNet(1, 2, 1, hidden_channels=hidden_channels, depth=depth, kernel_size=kernel_size,
                            padding_mode="circular")
 
@@ -688,7 +683,7 @@ def train_denoiser(
         True
     """
     ab = check_schedule(alpha_bar)
-    steps = _check_count("steps", steps)
+    steps = positive_int("steps", steps, error=InvalidModelError)
     if data.ndim != 2:
         raise InvalidModelError(f"data must have shape (num_samples, dim), got {tuple(data.shape)}")
     if not lr > 0:
@@ -859,7 +854,7 @@ def real_fourier_basis(n: int) -> tuple[np.ndarray, np.ndarray]:
         >>> bool(np.allclose(B.T @ B, np.eye(4))), k.tolist()
         (True, [0, 1, 1, 2])
     """
-    n = _check_count("n", n)
+    n = positive_int("n", n, error=InvalidModelError)
     j = np.arange(n)
     columns, freqs = [np.full(n, 1 / np.sqrt(n))], [0]
     for k in range(1, (n + 1) // 2):

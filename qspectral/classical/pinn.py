@@ -44,15 +44,10 @@ from qspectral.classical.nets import MLP
 from qspectral.classical.pde_problems import Fields, PDEProblem
 from qspectral.classical.pde_reference import check_times, initial_state
 from qspectral.errors import InvalidModelError
+from qspectral.validation import int_at_least
 
 #: RK4's stability interval on the imaginary and negative real axes is about 2.8; keep a margin.
 RK4_STABLE_STEP = 2.0
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidModelError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _non_negative(name: str, value: Any) -> float:
@@ -168,14 +163,14 @@ class PINNSolver:
         device: str | torch.device = "cpu",
     ) -> None:
         self.problem = problem
-        self.hidden_features = _positive_int("hidden_features", hidden_features)
-        self.hidden_layers = _positive_int("hidden_layers", hidden_layers)
-        self.adam_steps = _positive_int("adam_steps", adam_steps, 0)
+        self.hidden_features = int_at_least("hidden_features", hidden_features, 1, error=InvalidModelError)
+        self.hidden_layers = int_at_least("hidden_layers", hidden_layers, 1, error=InvalidModelError)
+        self.adam_steps = int_at_least("adam_steps", adam_steps, 0, error=InvalidModelError)
         self.learning_rate = _non_negative("learning_rate", learning_rate)
-        self.lbfgs_steps = _positive_int("lbfgs_steps", lbfgs_steps, 0)
-        self.collocation_points = _positive_int("collocation_points", collocation_points)
-        self.initial_points = _positive_int("initial_points", initial_points)
-        self.boundary_points = _positive_int("boundary_points", boundary_points)
+        self.lbfgs_steps = int_at_least("lbfgs_steps", lbfgs_steps, 0, error=InvalidModelError)
+        self.collocation_points = int_at_least("collocation_points", collocation_points, 1, error=InvalidModelError)
+        self.initial_points = int_at_least("initial_points", initial_points, 1, error=InvalidModelError)
+        self.boundary_points = int_at_least("boundary_points", boundary_points, 1, error=InvalidModelError)
         self.initial_weight = _non_negative("initial_weight", initial_weight)
         self.boundary_weight = _non_negative("boundary_weight", boundary_weight)
         self.seed = int(seed)
@@ -379,15 +374,15 @@ class SpectralODESolver:
         if self.times.size < 2:
             raise InvalidModelError("the spectral ODE needs at least two output times (0 and a later one)")
         self.epsilon = _non_negative("epsilon", epsilon)
-        self.hidden_features = None if hidden_features is None else _positive_int("hidden_features", hidden_features)
-        self.hidden_layers = _positive_int("hidden_layers", hidden_layers)
+        self.hidden_features = None if hidden_features is None else int_at_least("hidden_features", hidden_features, 1, error=InvalidModelError)
+        self.hidden_layers = int_at_least("hidden_layers", hidden_layers, 1, error=InvalidModelError)
         self.learn_linear = bool(learn_linear)
-        self.steps = _positive_int("steps", steps, 0)
+        self.steps = int_at_least("steps", steps, 0, error=InvalidModelError)
         self.learning_rate = _non_negative("learning_rate", learning_rate)
         if not 0 < gamma <= 1:
             raise InvalidModelError(f"gamma must lie in (0, 1], got {gamma!r}")
         self.gamma = float(gamma)
-        self.substeps = self._default_substeps() if substeps is None else _positive_int("substeps", substeps)
+        self.substeps = self._default_substeps() if substeps is None else int_at_least("substeps", substeps, 1, error=InvalidModelError)
         self.adjoint = bool(adjoint)
         self.seed = int(seed)
         if dtype not in (torch.float32, torch.float64):

@@ -58,6 +58,7 @@ from qspectral.quantum.evolution import (
 from qspectral.quantum.readout import shots_for_error
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.analysis import power_spectrum_2d, radial_average, spectrum_1d
+from qspectral.seeding import seed_for
 
 #: The problems with an exact quantum evolution here (linear, constant coefficients).
 QUANTUM_PROBLEMS = ("advection", "heat", "wave")
@@ -118,10 +119,6 @@ def _check(config: PDEConfig) -> None:
             )
     if config.times < 2 or config.reference_factor < 1:
         raise InvalidParameterError("times must be >= 2 and reference_factor >= 1")
-
-
-def _seed_for(seed: int, *indices: int) -> int:
-    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
 
 
 def _rel_l2(prediction: np.ndarray, reference: np.ndarray) -> float:
@@ -265,7 +262,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
             adam_steps=config.pinn_steps, learning_rate=config.pinn_lr, lbfgs_steps=config.pinn_lbfgs_steps,
             collocation_points=config.pinn_collocation, initial_points=config.pinn_initial,
             boundary_points=config.pinn_boundary, initial_weight=config.pinn_initial_weight,
-            seed=_seed_for(seed, p_index, 0), device=device,
+            seed=seed_for(seed, p_index, 0), device=device,
         ).fit()
         predictions["pinn"] = pinn.predict(times, points)
         timings["pinn"] = pinn.train_seconds
@@ -280,7 +277,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
             problem, points=points, times=times, epsilon=config.node_epsilon,
             hidden_features=min(2 * state_size, config.node_max_width),
             steps=config.node_steps_linear if problem.is_linear else config.node_steps_nonlinear,
-            learning_rate=config.node_lr, seed=_seed_for(seed, p_index, 1), device=device,
+            learning_rate=config.node_lr, seed=seed_for(seed, p_index, 1), device=device,
         ).fit()
         predictions["node"] = node.predict()
         timings["node"] = node.train_seconds
@@ -303,7 +300,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
                 methods[f"quantum-{backend}"] = {**_summary(fields, reference, problem), **info}
             if quantum_backends:
                 quantum["shot_budget"] = _shot_budget(
-                    problem, final_state, methods[f"quantum-{quantum_backends[-1]}"], config, _seed_for(seed, p_index, 2)
+                    problem, final_state, methods[f"quantum-{quantum_backends[-1]}"], config, seed_for(seed, p_index, 2)
                 )
         else:
             quantum = {"note": f"{name} is nonlinear: no unitary maps the amplitudes of u(0) to those of "
