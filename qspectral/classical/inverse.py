@@ -50,7 +50,8 @@ import torch
 from scipy.optimize import linprog
 from torch import nn
 
-from qspectral.classical.diffusion import check_schedule, real_fourier_basis
+from qspectral.classical.diffusion import check_schedule
+from qspectral.spectral.stationary import real_fourier_basis
 from qspectral.errors import InvalidModelError, InvalidSignalError
 from qspectral.validation import positive_int
 

@@ -10,8 +10,8 @@ grid, cross-checked against the pseudo-spectral solve; otherwise the pseudo-spec
 its distance to the solve on the method grid (and, for sine-Gordon, to the breather on the line).
 
 **Methods** on the same grid of ``points`` per axis and the same ``times`` output times:
-the MLP PINN and the spectral neural ODE (:mod:`qspectral.classical.pinn`), and for the linear
-problems the exact spectral evolution circuits (:mod:`qspectral.quantum.evolution`) run with
+the MLP PINN (:mod:`qspectral.classical.pinn`) and the spectral neural ODE
+(:mod:`qspectral.classical.spectral_ode`), and for the linear problems the exact spectral evolution circuits (:mod:`qspectral.quantum.evolution`) run with
 :func:`qspectral.simulate` on every available backend of ``quantum_backends`` (from the
 amplitude-encoded initial condition; the norm is carried classically, or for the heat equation
 recovered from the post-selection probability). Nonlinear problems get no quantum column: no
@@ -46,7 +46,8 @@ from tqdm.auto import tqdm
 from qspectral.classical.nets import count_parameters
 from qspectral.classical.pde_problems import PROBLEMS, PDEProblem, make_problem
 from qspectral.classical.pde_reference import reference_solution
-from qspectral.classical.pinn import PINNSolver, SpectralODESolver
+from qspectral.classical.pinn import PINNSolver
+from qspectral.classical.spectral_ode import SpectralODESolver
 from qspectral.errors import InvalidParameterError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.evolution import (

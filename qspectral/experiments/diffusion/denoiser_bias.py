@@ -58,15 +58,14 @@ from qspectral.classical.diffusion import (
     MLPDenoiser,
     circular_shift_augmentation,
     ddim_sample,
-    empirical_spectrum,
     emergence_steps,
     generated_mode_variance,
     linear_denoiser_learning_curves,
-    real_fourier_basis,
     sigma_schedule,
     train_denoiser,
     vp_denoiser_gains,
 )
+from qspectral.spectral.stationary import empirical_spectrum, real_fourier_basis
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import finite_or_none, generator, seed_for
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult

@@ -43,14 +43,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from qspectral.classical.diffusion import (
-    LinearDenoiser,
-    power_law_spectrum,
-    sample_stationary,
-    train_denoiser,
-    wiener_filter,
-    wiener_gains,
-)
+from qspectral.classical.diffusion import LinearDenoiser, train_denoiser
+from qspectral.spectral.stationary import power_law_spectrum, sample_stationary
+from qspectral.spectral.wiener import wiener_filter, wiener_gains
 from qspectral.conventions import fidelity
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import generator, seed_for
