@@ -12,10 +12,11 @@ Modules, one topic each:
   linear denoiser (Wang & Pehlevan 2025).
 
 Spectra of stationary signals and the Wiener filter live in :mod:`qspectral.spectral.stationary`
-and :mod:`qspectral.spectral.wiener`.
+and :mod:`qspectral.spectral.wiener`. Every name below is re-exported here and loads on first use.
 
 Example:
     >>> import numpy as np
+    >>> from qspectral.classical.diffusion import cosine_schedule, ddim_transfer_function
     >>> from qspectral.spectral.stationary import power_law_spectrum
     >>> S = power_law_spectrum(16, 1.0)
     >>> H = ddim_transfer_function(S, cosine_schedule(1000))
@@ -23,60 +24,23 @@ Example:
     True
 """
 
-from qspectral.classical.diffusion.denoisers import (
-    ConvDenoiser,
-    Denoiser,
-    GaussianDenoiser,
-    LinearDenoiser,
-    MLPDenoiser,
-    circular_shift_augmentation,
-    ddim_sample,
-    train_denoiser,
-)
-from qspectral.classical.diffusion.linear_theory import (
-    emergence_steps,
-    generated_mode_variance,
-    linear_denoiser_learning_curves,
-)
-from qspectral.classical.diffusion.schedules import (
-    TRAIN_STEPS,
-    check_schedule,
-    cosine_schedule,
-    linear_schedule,
-    sigma_schedule,
-)
-from qspectral.classical.diffusion.transfer import (
-    ScheduleDesign,
-    ddim_noise_scales,
-    ddim_step_gains,
-    ddim_transfer_function,
-    design_schedule,
-    sampler_output_spectrum,
-    vp_denoiser_gains,
-)
+from qspectral._lazy import attach, exports
 
-__all__ = [
-    "TRAIN_STEPS",
-    "ConvDenoiser",
-    "Denoiser",
-    "GaussianDenoiser",
-    "LinearDenoiser",
-    "MLPDenoiser",
-    "ScheduleDesign",
-    "check_schedule",
-    "circular_shift_augmentation",
-    "cosine_schedule",
-    "ddim_noise_scales",
-    "ddim_sample",
-    "ddim_step_gains",
-    "ddim_transfer_function",
-    "design_schedule",
-    "emergence_steps",
-    "generated_mode_variance",
-    "linear_denoiser_learning_curves",
-    "linear_schedule",
-    "sampler_output_spectrum",
-    "sigma_schedule",
-    "train_denoiser",
-    "vp_denoiser_gains",
-]
+_LAZY = exports({
+    "qspectral.classical.diffusion.schedules": (
+        "TRAIN_STEPS", "check_schedule", "cosine_schedule", "linear_schedule", "sigma_schedule",
+    ),
+    "qspectral.classical.diffusion.transfer": (
+        "ScheduleDesign", "ddim_noise_scales", "ddim_step_gains", "ddim_transfer_function", "design_schedule",
+        "sampler_output_spectrum", "vp_denoiser_gains",
+    ),
+    "qspectral.classical.diffusion.denoisers": (
+        "ConvDenoiser", "Denoiser", "GaussianDenoiser", "LinearDenoiser", "MLPDenoiser",
+        "circular_shift_augmentation", "ddim_sample", "train_denoiser",
+    ),
+    "qspectral.classical.diffusion.linear_theory": (
+        "emergence_steps", "generated_mode_variance", "linear_denoiser_learning_curves",
+    ),
+})
+__getattr__, __dir__ = attach(__name__, _LAZY)
+__all__ = sorted(_LAZY)
