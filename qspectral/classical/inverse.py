@@ -51,8 +51,8 @@ from scipy.optimize import linprog
 from torch import nn
 
 from qspectral.classical.diffusion import check_schedule
-from qspectral.spectral.stationary import real_fourier_basis
 from qspectral.errors import InvalidModelError, InvalidSignalError
+from qspectral.spectral.stationary import real_fourier_basis
 from qspectral.validation import positive_int
 
 Callback = Callable[[int, torch.Tensor], None]

@@ -57,10 +57,10 @@ from qspectral.classical.nets import MLP, count_parameters
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.qft import qft
+from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.distributions import binomial_interval
 from qspectral.spectral.signals import TASKS, SpectralTask
-from qspectral.seeding import seed_for
 
 MODELS = ("two-layer", "cnn")
 

@@ -61,10 +61,10 @@ from qspectral.classical.nets import MLP
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.born import BornMachine, high_frequency_outcomes, qft_high_frequency_mass
+from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.distributions import binomial_interval, gaussian_mixture_pmf, kl_divergence, mmd, student_t_pmf
 from qspectral.spectral.losses import high_frequency_penalty
-from qspectral.seeding import seed_for
 
 MODELS = ("qcbm", "histogram", "mlp")
 DISTRIBUTIONS = ("mixture", "heavy-tailed")

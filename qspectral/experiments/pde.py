@@ -57,9 +57,9 @@ from qspectral.quantum.evolution import (
     wave_encode,
 )
 from qspectral.quantum.readout import shots_for_error
+from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.analysis import power_spectrum_2d, radial_average, spectrum_1d
-from qspectral.seeding import seed_for
 
 #: The problems with an exact quantum evolution here (linear, constant coefficients).
 QUANTUM_PROBLEMS = ("advection", "heat", "wave")

@@ -52,8 +52,8 @@ from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.experiments.training import total_steps, train
 from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
-from qspectral.spectral.analysis import SpectralTracker, convergence_steps, spearman_rho
 from qspectral.seeding import seed_for
+from qspectral.spectral.analysis import SpectralTracker, convergence_steps, spearman_rho
 
 MODEL_NAMES = ("mlp", "fourier-features", "multi-grade", "quantum-pauli", "quantum-exponential", "mlp-equal-steps")
 #: The models trained with the MGDL code's learning-rate decay (the others keep a constant rate).

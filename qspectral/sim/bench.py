@@ -38,8 +38,8 @@ import numpy as np
 
 from qspectral.conventions import apply_qft, random_state
 from qspectral.errors import QSpectralError
-from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
 from qspectral.quantum.qft import qft
+from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
 from qspectral.sim.compare import random_circuit
 from qspectral.timing import format_table as timing_table

@@ -31,6 +31,7 @@ from qspectral.classical.diffusion import (
     train_denoiser,
     vp_denoiser_gains,
 )
+from qspectral.errors import InvalidModelError, InvalidSignalError
 from qspectral.spectral.stationary import (
     empirical_spectrum,
     log_spectral_distance,
@@ -39,7 +40,6 @@ from qspectral.spectral.stationary import (
     sample_stationary,
 )
 from qspectral.spectral.wiener import wiener_filter
-from qspectral.errors import InvalidModelError, InvalidSignalError
 
 
 def issue_step_gain(S, ab_t, ab_prev):

@@ -65,11 +65,11 @@ from qspectral.classical.diffusion import (
     train_denoiser,
     vp_denoiser_gains,
 )
-from qspectral.spectral.stationary import empirical_spectrum, real_fourier_basis
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import finite_or_none, generator, seed_for
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.spectral.analysis import fit_power_law
+from qspectral.spectral.stationary import empirical_spectrum, real_fourier_basis
 
 #: model name -> (covariance, denoiser, optimizer)
 MODELS = {
