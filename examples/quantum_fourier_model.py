@@ -20,7 +20,7 @@ import numpy as np
 import pennylane as qml
 import torch
 
-from qspectral import ReuploadingModel, fourier_coefficients, frequency_redundancy, frequency_spectrum
+from qspectral.quantum import ReuploadingModel, fourier_coefficients, frequency_redundancy, frequency_spectrum
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from qspectral.errors import InvalidModelError
+from qspectral.validation import int_at_least
 
 PADDING_MODES = ("circular", "reflect", "zeros")
 
@@ -30,8 +31,7 @@ def _check_sizes(dims: int, kernel_size: int, padding_mode: str, **counts: int |
         raise InvalidModelError(f"dims must be 1 (signals) or 2 (images), got {dims!r}")
     for name, spec in counts.items():
         value, low = spec if isinstance(spec, tuple) else (spec, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidModelError(f"{name} must be an integer >= {low}, got {value!r}")
+        int_at_least(name, value, low, error=InvalidModelError)
     if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
         raise InvalidModelError(f"kernel_size must be a positive odd integer (size-preserving), got {kernel_size!r}")
     if padding_mode not in PADDING_MODES:

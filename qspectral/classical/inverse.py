@@ -50,8 +50,10 @@ import torch
 from scipy.optimize import linprog
 from torch import nn
 
-from qspectral.classical.diffusion import check_schedule, real_fourier_basis
+from qspectral.classical.diffusion import check_schedule
 from qspectral.errors import InvalidModelError, InvalidSignalError
+from qspectral.spectral.stationary import real_fourier_basis
+from qspectral.validation import positive_int
 
 Callback = Callable[[int, torch.Tensor], None]
 
@@ -88,8 +90,7 @@ class GaussianSensing(LinearOperator):
 
     def __init__(self, num_measurements: int, size: int, *, generator: torch.Generator | None = None) -> None:
         for name, value in [("num_measurements", num_measurements), ("size", size)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidModelError(f"{name} must be a positive integer, got {value!r}")
+            positive_int(name, value, error=InvalidModelError)
         self.matrix = torch.randn(num_measurements, size, generator=generator, dtype=torch.float64)
         self.matrix /= math.sqrt(num_measurements)
         self.input_shape, self.output_shape = (size,), (num_measurements,)
@@ -335,8 +336,7 @@ def self_diffusion(
     """
     like = _check_prior_args(net, operator, y, lr, fourier_l1)
     ab = check_schedule(alpha_bar)
-    if isinstance(steps_per_level, bool) or not isinstance(steps_per_level, int) or steps_per_level < 1:
-        raise InvalidModelError(f"steps_per_level must be a positive integer, got {steps_per_level!r}")
+    positive_int("steps_per_level", steps_per_level, error=InvalidModelError)
     target = y.to(like)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     estimate = torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
@@ -385,8 +385,7 @@ def deep_image_prior(
         (30, True)
     """
     like = _check_prior_args(net, operator, y, lr, fourier_l1)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise InvalidModelError(f"steps must be a positive integer, got {steps!r}")
+    positive_int("steps", steps, error=InvalidModelError)
     target = y.to(like)
     z = input_scale * torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)

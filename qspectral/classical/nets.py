@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from qspectral.errors import InvalidModelError
+from qspectral.validation import positive_int
 
 ACTIVATIONS = ("relu", "tanh", "siren")
 
@@ -44,12 +45,6 @@ def count_parameters(module: nn.Module, *, trainable_only: bool = False) -> int:
         8
     """
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
-
-
-def _check_positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidModelError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def _check_activation(activation: str) -> str:
@@ -112,7 +107,7 @@ class MLP(nn.Module):
         super().__init__()
         for name, value in [("in_features", in_features), ("out_features", out_features),
                             ("hidden_features", hidden_features), ("hidden_layers", hidden_layers)]:
-            _check_positive(name, value)
+            positive_int(name, value, error=InvalidModelError)
         _check_activation(activation)
         widths = [in_features] + [hidden_features] * hidden_layers
         self.hidden = _hidden_stack(widths, activation, omega0, first_is_input=True)
@@ -149,8 +144,8 @@ class FourierFeatureMLP(nn.Module):
         activation: str = "relu",
     ) -> None:
         super().__init__()
-        _check_positive("in_features", in_features)
-        _check_positive("num_features", num_features)
+        positive_int("in_features", in_features, error=InvalidModelError)
+        positive_int("num_features", num_features, error=InvalidModelError)
         if not scale > 0:
             raise InvalidModelError(f"scale must be a positive standard deviation, got {scale!r}")
         self.register_buffer("frequencies", torch.randn(num_features, in_features) * scale)
@@ -193,8 +188,8 @@ class MultiGradeNet(nn.Module):
         omega0: float = 30.0,
     ) -> None:
         super().__init__()
-        _check_positive("in_features", in_features)
-        _check_positive("out_features", out_features)
+        positive_int("in_features", in_features, error=InvalidModelError)
+        positive_int("out_features", out_features, error=InvalidModelError)
         _check_activation(activation)
         if len(grades) == 0 or any(len(g) == 0 for g in grades):
             raise InvalidModelError(
@@ -203,7 +198,7 @@ class MultiGradeNet(nn.Module):
             )
         for grade in grades:
             for width in grade:
-                _check_positive("every grade width", width)
+                positive_int("every grade width", width, error=InvalidModelError)
         self.features = nn.ModuleList()
         self.heads = nn.ModuleList()
         fan_in = in_features

@@ -57,6 +57,7 @@ from qspectral.classical.nets import MLP, count_parameters
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.qft import qft
+from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.distributions import binomial_interval
 from qspectral.spectral.signals import TASKS, SpectralTask
@@ -128,10 +129,6 @@ def _check(config: AmplitudePhaseConfig) -> None:
             "batch, max_steps, eval_every, seeds, quantum_train, quantum_test and every shot count must be "
             "positive, test_size at least 2"
         )
-
-
-def _seed_for(seed: int, *indices: int) -> int:
-    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
 
 
 def _balanced(size: int) -> np.ndarray:
@@ -266,14 +263,14 @@ def run(config: AmplitudePhaseConfig, *, seed: int, device: str = "cpu", progres
                 for b_index, beta in enumerate(config.betas):
                     task = SpectralTask(task_name, n, beta=beta, contrast=config.contrast, jitter=config.jitter)
                     cell = (task_name, str(n), f"{beta:g}")
-                    q_rng = np.random.default_rng(_seed_for(seed, 99, t_index, n_index, b_index))
+                    q_rng = np.random.default_rng(seed_for(seed, 99, t_index, n_index, b_index))
                     _put(quantum, cell, _quantum_readout(task, config, backend, q_rng))
                     for m_index, name in enumerate(config.models):
                         steps, runs = [], []
                         for repeat in range(config.seeds):
-                            torch.manual_seed(_seed_for(seed, m_index, n_index, b_index, repeat))
+                            torch.manual_seed(seed_for(seed, m_index, n_index, b_index, repeat))
                             model = _build(name, n, config).to(device)
-                            rng = np.random.default_rng(_seed_for(seed, t_index, m_index, n_index, b_index, repeat))
+                            rng = np.random.default_rng(seed_for(seed, t_index, m_index, n_index, b_index, repeat))
                             reached, curve = train_online(model, task, config, rng)
                             steps.append(reached)
                             runs.append(curve)

@@ -24,8 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -35,6 +33,7 @@ import torch
 
 from qspectral.quantum.models import ReuploadingModel, fourier_coefficients
 from qspectral.kernels.threads import torch_threads
+from qspectral.timing import time_calls
 
 
 @dataclass(frozen=True)
@@ -67,17 +66,6 @@ class BenchmarkResult:
         return {**asdict(self), "speedup": self.speedup, "passed": self.passed}
 
 
-def _median_seconds(fn: Callable[[], object], repeats: int, inner: int = 1) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - start) / inner)
-    return statistics.median(times)
-
-
 def _race(
     ours: Callable[[], Any], theirs: Callable[[], Any], repeats: int, **fields: Any
 ) -> BenchmarkResult:
@@ -85,8 +73,8 @@ def _race(
     with torch_threads(1):
         mine, reference = ours(), theirs()
         diff = float((torch.as_tensor(mine).cpu() - torch.as_tensor(reference)).abs().max())
-        seconds = _median_seconds(ours, repeats, inner=10)
-        reference_seconds = _median_seconds(theirs, repeats)
+        seconds = time_calls(ours, repeats, inner=10).median
+        reference_seconds = time_calls(theirs, repeats).median
     return BenchmarkResult(
         seconds=seconds, reference_seconds=reference_seconds, max_abs_diff=diff, tolerance=1e-10, threads=1, **fields
     )

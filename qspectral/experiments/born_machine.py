@@ -61,6 +61,7 @@ from qspectral.classical.nets import MLP
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.born import BornMachine, high_frequency_outcomes, qft_high_frequency_mass
+from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.distributions import binomial_interval, gaussian_mixture_pmf, kl_divergence, mmd, student_t_pmf
 from qspectral.spectral.losses import high_frequency_penalty
@@ -177,10 +178,6 @@ def _check(config: BornMachineConfig) -> None:
         raise InvalidModelError("steps, seeds, readout_shots and depth must be positive integers")
 
 
-def _seed_for(seed: int, *indices: int) -> int:
-    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
-
-
 def _train(model: nn.Module, counts: np.ndarray, lam: float, cutoff: int, steps: int, lr: float) -> None:
     frequencies = torch.as_tensor(counts / counts.sum(), dtype=torch.float64)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
@@ -236,11 +233,11 @@ def run(config: BornMachineConfig, *, seed: int, device: str = "cpu", progress: 
                        for m in config.models}
                 readout[dist][str(size)] = []
                 for repeat in range(config.seeds):
-                    rng = np.random.default_rng(_seed_for(seed, d_index, s_index, repeat))
+                    rng = np.random.default_rng(seed_for(seed, d_index, s_index, repeat))
                     counts = rng.multinomial(size, truth)
                     for m_index, name in enumerate(config.models):
                         for lam in config.lambdas:
-                            torch.manual_seed(_seed_for(seed, d_index, s_index, repeat, m_index))
+                            torch.manual_seed(seed_for(seed, d_index, s_index, repeat, m_index))
                             model = _build(name, config).to(device)
                             lr = config.quantum_lr if name == "qcbm" else config.classical_lr
                             _train(model, counts, lam, cutoff, config.steps, lr)

@@ -32,6 +32,7 @@ from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.experiments.training import train
 from qspectral.quantum.models import ReuploadingModel
+from qspectral.seeding import seed_for
 
 TARGET_DEGREE = 5
 COEFFICIENT = 0.05 + 0.05j
@@ -84,7 +85,7 @@ def run(config: FourierDegreeConfig, *, seed: int, device: str = "cpu", progress
     for L in config.num_layers:
         losses = []
         for restart in range(config.restarts):
-            torch.manual_seed(int(np.random.SeedSequence([seed, L, restart]).generate_state(1)[0]))
+            torch.manual_seed(seed_for(seed, L, restart))
             model = ReuploadingModel(config.num_qubits, L, encoding="serial", depth=config.depth).to(device)
             losses.append(train(model, inputs, targets, steps=config.steps, lr=config.lr,
                                 progress=progress, description=f"L={L} restart {restart + 1}"))

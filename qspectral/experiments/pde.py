@@ -10,8 +10,8 @@ grid, cross-checked against the pseudo-spectral solve; otherwise the pseudo-spec
 its distance to the solve on the method grid (and, for sine-Gordon, to the breather on the line).
 
 **Methods** on the same grid of ``points`` per axis and the same ``times`` output times:
-the MLP PINN and the spectral neural ODE (:mod:`qspectral.classical.pinn`), and for the linear
-problems the exact spectral evolution circuits (:mod:`qspectral.quantum.evolution`) run with
+the MLP PINN (:mod:`qspectral.classical.pinn`) and the spectral neural ODE
+(:mod:`qspectral.classical.spectral_ode`), and for the linear problems the exact spectral evolution circuits (:mod:`qspectral.quantum.evolution`) run with
 :func:`qspectral.simulate` on every available backend of ``quantum_backends`` (from the
 amplitude-encoded initial condition; the norm is carried classically, or for the heat equation
 recovered from the post-selection probability). Nonlinear problems get no quantum column: no
@@ -46,7 +46,8 @@ from tqdm.auto import tqdm
 from qspectral.classical.nets import count_parameters
 from qspectral.classical.pde_problems import PROBLEMS, PDEProblem, make_problem
 from qspectral.classical.pde_reference import reference_solution
-from qspectral.classical.pinn import PINNSolver, SpectralODESolver
+from qspectral.classical.pinn import PINNSolver
+from qspectral.classical.spectral_ode import SpectralODESolver
 from qspectral.errors import InvalidParameterError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.evolution import (
@@ -56,6 +57,7 @@ from qspectral.quantum.evolution import (
     wave_encode,
 )
 from qspectral.quantum.readout import shots_for_error
+from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.analysis import power_spectrum_2d, radial_average, spectrum_1d
 
@@ -118,10 +120,6 @@ def _check(config: PDEConfig) -> None:
             )
     if config.times < 2 or config.reference_factor < 1:
         raise InvalidParameterError("times must be >= 2 and reference_factor >= 1")
-
-
-def _seed_for(seed: int, *indices: int) -> int:
-    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
 
 
 def _rel_l2(prediction: np.ndarray, reference: np.ndarray) -> float:
@@ -265,7 +263,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
             adam_steps=config.pinn_steps, learning_rate=config.pinn_lr, lbfgs_steps=config.pinn_lbfgs_steps,
             collocation_points=config.pinn_collocation, initial_points=config.pinn_initial,
             boundary_points=config.pinn_boundary, initial_weight=config.pinn_initial_weight,
-            seed=_seed_for(seed, p_index, 0), device=device,
+            seed=seed_for(seed, p_index, 0), device=device,
         ).fit()
         predictions["pinn"] = pinn.predict(times, points)
         timings["pinn"] = pinn.train_seconds
@@ -280,7 +278,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
             problem, points=points, times=times, epsilon=config.node_epsilon,
             hidden_features=min(2 * state_size, config.node_max_width),
             steps=config.node_steps_linear if problem.is_linear else config.node_steps_nonlinear,
-            learning_rate=config.node_lr, seed=_seed_for(seed, p_index, 1), device=device,
+            learning_rate=config.node_lr, seed=seed_for(seed, p_index, 1), device=device,
         ).fit()
         predictions["node"] = node.predict()
         timings["node"] = node.train_seconds
@@ -303,7 +301,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
                 methods[f"quantum-{backend}"] = {**_summary(fields, reference, problem), **info}
             if quantum_backends:
                 quantum["shot_budget"] = _shot_budget(
-                    problem, final_state, methods[f"quantum-{quantum_backends[-1]}"], config, _seed_for(seed, p_index, 2)
+                    problem, final_state, methods[f"quantum-{quantum_backends[-1]}"], config, seed_for(seed, p_index, 2)
                 )
         else:
             quantum = {"note": f"{name} is nonlinear: no unitary maps the amplitudes of u(0) to those of "

@@ -52,6 +52,7 @@ from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.experiments.training import total_steps, train
 from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
+from qspectral.seeding import seed_for
 from qspectral.spectral.analysis import SpectralTracker, convergence_steps, spearman_rho
 
 MODEL_NAMES = ("mlp", "fourier-features", "multi-grade", "quantum-pauli", "quantum-exponential", "mlp-equal-steps")
@@ -179,10 +180,6 @@ def recording_steps(steps: int, records: int) -> list[int]:
     return [0, *np.unique(np.rint(np.geomspace(1, steps, records)).astype(int)).tolist()]
 
 
-def _seed_for(seed: int, *indices: int) -> int:
-    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
-
-
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=np.float64)]
 
@@ -206,7 +203,7 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
         for m_index, name in enumerate(config.models):
             runs = []
             for repeat in range(config.repeats):
-                torch.manual_seed(_seed_for(seed, s_index, m_index, repeat))
+                torch.manual_seed(seed_for(seed, s_index, m_index, repeat))
                 model = build_model(name, config).to(device)
                 dtype = next(model.parameters()).dtype
                 inputs = torch.tensor(x, dtype=dtype, device=device)[:, None]

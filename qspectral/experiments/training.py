@@ -30,6 +30,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from qspectral.errors import InvalidParameterError
+from qspectral.validation import positive_int
 
 
 def total_steps(model: nn.Module, steps: int) -> int:
@@ -55,8 +56,7 @@ def train(
     description: str = "training",
 ) -> float:
     """Minimise ``mean((model(inputs) - targets)**2)`` with Adam (see the module docstring); return the final loss."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise InvalidParameterError(f"steps must be a positive integer, got {steps!r}")
+    positive_int("steps", steps)
     if final_lr is not None and not final_lr > 0:
         raise InvalidParameterError(
             f"final_lr must be a positive learning rate (or None for a constant lr), got {final_lr!r}"

@@ -52,12 +52,7 @@ from qspectral.quantum.models import rot_matrices
 from qspectral.kernels.apply import apply_matrix, apply_qft
 from qspectral.kernels.gates import gate_matrix
 from qspectral.kernels.states import REAL_DTYPE, num_qubits_of_state, zero_state
-
-
-def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidModelError(f"{name} must be a positive integer, got {value!r}")
-    return value
+from qspectral.validation import positive_int
 
 
 def high_frequency_outcomes(num_qubits: int, cutoff: int) -> np.ndarray:
@@ -67,7 +62,7 @@ def high_frequency_outcomes(num_qubits: int, cutoff: int) -> np.ndarray:
         >>> high_frequency_outcomes(3, 2).astype(int).tolist()         # |k| = 0 1 2 3 4 3 2 1
         [0, 0, 0, 1, 1, 1, 0, 0]
     """
-    n = 2 ** _positive_int("num_qubits", num_qubits)
+    n = 2 ** positive_int("num_qubits", num_qubits, error=InvalidModelError)
     if isinstance(cutoff, bool) or not isinstance(cutoff, (int, np.integer)) or not 0 <= cutoff < n // 2:
         raise InvalidParameterError(
             f"cutoff must be an integer frequency in 0..{n // 2 - 1} for {num_qubits} qubits, got {cutoff!r}"
@@ -130,8 +125,8 @@ class BornMachine(nn.Module):
         dtype: torch.dtype = torch.complex128,
     ) -> None:
         super().__init__()
-        _positive_int("num_qubits", num_qubits)
-        _positive_int("depth", depth)
+        positive_int("num_qubits", num_qubits, error=InvalidModelError)
+        positive_int("depth", depth, error=InvalidModelError)
         if num_qubits > 16:
             raise InvalidModelError(
                 f"num_qubits={num_qubits}: a Born machine over 2**{num_qubits} bins is beyond this "

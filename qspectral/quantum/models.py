@@ -65,15 +65,10 @@ from qspectral.errors import InvalidModelError
 from qspectral.kernels.apply import apply_diagonal, apply_matrix
 from qspectral.kernels.gates import gate_matrix
 from qspectral.kernels.states import REAL_DTYPE, zero_state
+from qspectral.validation import positive_int
 
 ENCODINGS = ("serial", "parallel", "exponential")
 ROTATIONS = ("rx", "ry", "rz")
-
-
-def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidModelError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def encoding_scales(num_qubits: int, encoding: str) -> list[tuple[int, int]]:
@@ -83,7 +78,7 @@ def encoding_scales(num_qubits: int, encoding: str) -> list[tuple[int, int]]:
         >>> encoding_scales(3, "exponential")
         [(0, 1), (1, 2), (2, 4)]
     """
-    _positive_int("num_qubits", num_qubits)
+    positive_int("num_qubits", num_qubits, error=InvalidModelError)
     if encoding == "serial":
         return [(0, 1)]
     if encoding == "parallel":
@@ -154,9 +149,9 @@ class ReuploadingModel(nn.Module):
         dtype: torch.dtype = torch.complex128,
     ) -> None:
         super().__init__()
-        _positive_int("num_qubits", num_qubits)
-        _positive_int("num_layers", num_layers)
-        _positive_int("depth", depth)
+        positive_int("num_qubits", num_qubits, error=InvalidModelError)
+        positive_int("num_layers", num_layers, error=InvalidModelError)
+        positive_int("depth", depth, error=InvalidModelError)
         if num_qubits > 12:
             raise InvalidModelError(
                 f"num_qubits={num_qubits}: the model fuses each block into a dense "
@@ -354,7 +349,7 @@ def fourier_coefficients(model: Callable[[torch.Tensor], torch.Tensor], degree: 
         degree = getattr(model, "degree", None)
         if degree is None:
             raise InvalidModelError("pass degree= for a model without a .degree attribute")
-    _positive_int("degree", degree)
+    positive_int("degree", degree, error=InvalidModelError)
     if getattr(model, "degree", 0) > degree:
         raise InvalidModelError(
             f"degree={degree} is below the model's degree {model.degree}: its higher frequencies "

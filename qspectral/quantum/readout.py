@@ -28,12 +28,7 @@ import numpy as np
 
 from qspectral.conventions import validate_state
 from qspectral.errors import InvalidParameterError
-
-
-def _shots(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidParameterError(f"shots must be a positive integer, got {value!r}")
-    return int(value)
+from qspectral.validation import positive_int
 
 
 def magnitude_readout_error(
@@ -50,13 +45,13 @@ def magnitude_readout_error(
         0.0
     """
     psi = validate_state(state, atol=1e-6)
-    shots = _shots(shots)
+    shots = positive_int("shots", shots)
     probabilities = np.abs(psi) ** 2
     probabilities /= probabilities.sum()
     magnitudes = np.abs(psi)
     errors = [
         np.sum((np.sqrt(rng.multinomial(shots, probabilities) / shots) - magnitudes) ** 2)
-        for _ in range(_shots(repeats))
+        for _ in range(positive_int("shots", repeats))
     ]
     return float(np.sqrt(np.mean(errors)))
 
@@ -98,7 +93,7 @@ def shots_for_error(
     """
     if not np.isfinite(target_error) or target_error <= 0:
         raise InvalidParameterError(f"target_error must be a positive number, got {target_error!r}")
-    grid = tuple(_shots(s) for s in shot_grid)
+    grid = tuple(positive_int("shots", s) for s in shot_grid)
     if len(grid) < 2:
         raise InvalidParameterError("shot_grid needs at least two shot counts to fit the error's decay")
     errors = np.array([magnitude_readout_error(state, s, rng, repeats=repeats) for s in grid])

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -39,10 +38,12 @@ import numpy as np
 
 from qspectral.conventions import apply_qft, random_state
 from qspectral.errors import QSpectralError
-from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
 from qspectral.quantum.qft import qft
+from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
 from qspectral.sim.compare import random_circuit
+from qspectral.timing import format_table as timing_table
+from qspectral.timing import time_calls
 
 WORKLOADS = ("qft", "spectral-phase", "spectral-filter", "random")
 #: Output agreement required of a complex128 run (complex64: 1e-4).
@@ -95,16 +96,6 @@ def _build(workload: str, n: int, seed: int) -> _Workload:
     if workload == "random":
         return _Workload(random_circuit(n, 20, seed=seed), random_state(n, rng), None)
     raise QSpectralError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
-
-
-def _time(run: Callable[[], np.ndarray], repeats: int) -> tuple[np.ndarray, list[float]]:
-    output = run()  # warm-up, and the output that is checked
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - start)
-    return output, seconds
 
 
 def _baselines(psi: np.ndarray) -> dict[str, Callable[[], np.ndarray]]:
@@ -164,9 +155,10 @@ def run_benchmark(
                 continue
             work = work or _build(workload, n, seed)
             start = time.perf_counter()
-            output, seconds = _time(
+            timing = time_calls(
                 lambda: simulate(work.circuit, name, initial_state=work.initial_state, dtype=dtype), repeats
             )
+            output = timing.output
             if time.perf_counter() - start > budget_seconds * (1 + repeats):
                 over_budget.add(name)
             if work.check is not None:
@@ -176,14 +168,14 @@ def run_benchmark(
             else:
                 error = float(np.max(np.abs(output - reference_output)))
             size_rows.append(
-                BenchRow(workload, n, name, statistics.median(seconds), seconds, error, error <= tolerance,
+                BenchRow(workload, n, name, timing.median, timing.seconds, error, error <= tolerance,
                          note="" if work.check is not None or error else "reference for this size")
             )
         if workload == "qft" and work is not None:
             for name, run in _baselines(work.initial_state).items():
-                output, seconds = _time(run, repeats)
-                error = work.check(output)
-                size_rows.append(BenchRow(workload, n, name, statistics.median(seconds), seconds, error, error <= tolerance, note="bare FFT baseline"))
+                timing = time_calls(run, repeats)
+                error = work.check(timing.output)
+                size_rows.append(BenchRow(workload, n, name, timing.median, timing.seconds, error, error <= tolerance, note="bare FFT baseline"))
         timed = {r.backend: r.median_seconds for r in size_rows if r.median_seconds}
         unit = timed.get("engine") or (min(timed.values()) if timed else None)
         for r in size_rows:
@@ -217,16 +209,18 @@ def parse_qubits(spec: str) -> list[int]:
 
 
 def format_table(rows: list[BenchRow]) -> str:
-    """One line per (size, backend): median time, ratio, error, note."""
-    header = f"{'workload':<16} {'n':>3} {'backend':<15} {'median':>11} {'ratio':>8} {'max |err|':>10}  note"
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        median = f"{r.median_seconds * 1e3:9.1f}ms" if r.median_seconds is not None else f"{'-':>11}"
-        ratio = f"{r.ratio:7.2f}x" if r.ratio is not None else f"{'-':>8}"
-        error = f"{r.max_abs_error:10.1e}" if r.max_abs_error is not None else f"{'-':>10}"
-        flag = "" if r.passed or r.median_seconds is None else "FAIL "
-        lines.append(f"{r.workload:<16} {r.num_qubits:>3} {r.backend:<15} {median} {ratio} {error}  {flag}{r.note}")
-    return "\n".join(lines)
+    """One line per (size, backend): median time, ratio, error, note (:func:`qspectral.timing.format_table`)."""
+    columns = [("workload", "<16"), ("n", ">3"), ("backend", "<15"), ("median", ">11"), ("ratio", ">8"),
+               ("max |err|", ">10"), ("note", "")]
+    cells = [
+        [r.workload, str(r.num_qubits), r.backend,
+         f"{r.median_seconds * 1e3:.1f}ms" if r.median_seconds is not None else "-",
+         f"{r.ratio:.2f}x" if r.ratio is not None else "-",
+         f"{r.max_abs_error:.1e}" if r.max_abs_error is not None else "-",
+         ("" if r.passed or r.median_seconds is None else "FAIL ") + r.note]
+        for r in rows
+    ]
+    return timing_table(columns, cells)
 
 
 def write_outputs(rows: list[BenchRow], directory: str | Path, name: str) -> list[Path]:

@@ -14,8 +14,6 @@ Example:
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +26,8 @@ from qspectral.conventions import apply_qft, fidelity, max_abs_diff, random_stat
 from qspectral.errors import QSpectralError
 from qspectral.quantum.qft import qft
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
+from qspectral.timing import format_table as timing_table
+from qspectral.timing import time_calls
 
 #: The agreement a complex128 backend must reach against the reference.
 TOLERANCE = 1e-10
@@ -98,19 +98,13 @@ def compare(
         reference = start.evolve(circuit).data
     for name in runnable:
         try:
-            out = simulate(circuit, name, initial_state=initial_state)  # warm-up and the checked result
-            times = []
-            for _ in range(repeats):
-                begin = time.perf_counter()
-                simulate(circuit, name, initial_state=initial_state)
-                times.append(time.perf_counter() - begin)
+            timing = time_calls(lambda: simulate(circuit, name, initial_state=initial_state), repeats)
         except QSpectralError as exc:
             rows.append(ComparisonRow(name, n, None, None, None, False, str(exc)))
             continue
+        out = timing.output  # the warm-up run's state is the one checked
         diff = max_abs_diff(out, reference)
-        rows.append(
-            ComparisonRow(name, n, statistics.median(times), diff, fidelity(out, reference), diff <= tolerance)
-        )
+        rows.append(ComparisonRow(name, n, timing.median, diff, fidelity(out, reference), diff <= tolerance))
     return rows
 
 
@@ -133,21 +127,16 @@ def compare_qft(
 
 
 def format_table(rows: list[ComparisonRow], tolerance: float = TOLERANCE) -> str:
-    """Render rows as a fixed-width text table."""
-    header = (
-        f"{'backend':<15} {'qubits':>6} {'median time':>12} {'max |delta|':>12} {'1 - fidelity':>13}"
-        f"  {'pass @ ' + format(tolerance, 'g'):<12}"
-    )
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        if r.error:
-            lines.append(f"{r.backend:<15} {r.num_qubits:>6} {'-':>12} {'-':>12} {'-':>13}  FAIL: {r.error}")
-        else:
-            lines.append(
-                f"{r.backend:<15} {r.num_qubits:>6} {r.median_seconds * 1e3:>10.1f}ms "
-                f"{r.max_abs_diff:>12.2e} {1 - r.fidelity:>13.1e}  {'pass' if r.passed else 'FAIL'}"
-            )
-    return "\n".join(lines)
+    """Render rows as a fixed-width text table (:func:`qspectral.timing.format_table`)."""
+    columns = [("backend", "<15"), ("qubits", ">6"), ("median time", ">12"), ("max |delta|", ">12"),
+               ("1 - fidelity", ">13"), ("pass @ " + format(tolerance, "g"), "")]
+    cells = [
+        [r.backend, str(r.num_qubits), "-", "-", "-", f"FAIL: {r.error}"] if r.error else
+        [r.backend, str(r.num_qubits), f"{r.median_seconds * 1e3:.1f}ms", f"{r.max_abs_diff:.2e}",
+         f"{1 - r.fidelity:.1e}", "pass" if r.passed else "FAIL"]
+        for r in rows
+    ]
+    return timing_table(columns, cells)
 
 
 def write_json(rows: list[ComparisonRow], path: str | Path) -> None:

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from qspectral.errors import InvalidSignalError
+
+# scipy.stats (about 0.5 s to import) is imported inside the functions that use it.
 
 
 def _real_samples(samples: Any, name: str = "samples", min_length: int = 2) -> np.ndarray:
@@ -219,6 +220,8 @@ def spearman_rho(x: Sequence[float], y: Sequence[float]) -> float:
         >>> spearman_rho([1, 2, 3, 4], [10, 30, float("nan"), 20])
         0.4
     """
+    from scipy import stats
+
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
     if xa.size != ya.size or xa.size < 2:
@@ -253,6 +256,8 @@ def fit_power_law(x: Sequence[float], y: Sequence[float], *, confidence: float =
         >>> round(fit.exponent, 10), round(fit.prefactor, 10)
         (-2.0, 3.0)
     """
+    from scipy import stats
+
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
     if xa.size != ya.size or xa.size < 3:

@@ -26,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 from qspectral.errors import InvalidSignalError
+
+# scipy.stats (about 0.5 s to import) is imported inside the functions that use it.
 
 #: Default MMD kernel bandwidths, in units of the unit interval.
 MMD_BANDWIDTHS = (0.02, 0.05, 0.2)
@@ -58,6 +59,8 @@ def gaussian_mixture_pmf(
         >>> bool(np.allclose(p, 0.25, atol=1e-3))
         True
     """
+    from scipy import stats
+
     n = _bins(num_bins)
     mu, sd, w = (np.asarray(v, dtype=np.float64).ravel() for v in (means, stds, weights))
     if not (mu.size == sd.size == w.size) or mu.size == 0:
@@ -81,6 +84,8 @@ def student_t_pmf(num_bins: int, location: float, scale: float, df: float) -> np
         >>> int(p.argmax()), bool(p[0] > 1e-3)                  # Cauchy: mass far from the centre
         (15, True)
     """
+    from scipy import stats
+
     n = _bins(num_bins)
     if not (scale > 0 and df > 0):
         raise InvalidSignalError(f"scale and df must be positive, got scale={scale!r}, df={df!r}")
@@ -145,6 +150,8 @@ def binomial_interval(successes: int, trials: int, confidence: float = 0.95) -> 
         >>> round(lo, 4), round(hi, 4)
         (0.3983, 0.6017)
     """
+    from scipy import stats
+
     if not (isinstance(trials, (int, np.integer)) and trials >= 1 and 0 <= successes <= trials):
         raise InvalidSignalError(f"need 0 <= successes <= trials and trials >= 1, got {successes}/{trials}")
     if not 0 < confidence < 1:

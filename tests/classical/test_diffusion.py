@@ -24,20 +24,22 @@ from qspectral.classical.diffusion import (
     ddim_transfer_function,
     design_schedule,
     emergence_steps,
-    empirical_spectrum,
     linear_denoiser_learning_curves,
     linear_schedule,
+    sampler_output_spectrum,
+    sigma_schedule,
+    train_denoiser,
+    vp_denoiser_gains,
+)
+from qspectral.errors import InvalidModelError, InvalidSignalError
+from qspectral.spectral.stationary import (
+    empirical_spectrum,
     log_spectral_distance,
     power_law_spectrum,
     real_fourier_basis,
     sample_stationary,
-    sampler_output_spectrum,
-    sigma_schedule,
-    train_denoiser,
-    wiener_filter,
-    vp_denoiser_gains,
 )
-from qspectral.errors import InvalidModelError, InvalidSignalError
+from qspectral.spectral.wiener import wiener_filter
 
 
 def issue_step_gain(S, ab_t, ab_prev):

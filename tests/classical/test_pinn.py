@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from qspectral.classical.pde_problems import Burgers2D, make_problem
-from qspectral.classical.pinn import PINN, PINNSolver, SpectralODESolver, pde_residual
+from qspectral.classical.pinn import PINN, PINNSolver, pde_residual
+from qspectral.classical.spectral_ode import SpectralODESolver
 from qspectral.errors import InvalidModelError
 
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from qspectral import simulate, spectral_filter
-from qspectral.classical.diffusion import power_law_spectrum, wiener_gains
 from qspectral.errors import InvalidModelError, UnknownExperimentError
 from qspectral.experiments.registry import experiment_names, get_experiment
 from qspectral.experiments.report import metrics_document, run_experiment, write_run
 from qspectral.sim.backends import available_backends
+from qspectral.spectral.stationary import power_law_spectrum
+from qspectral.spectral.wiener import wiener_gains
 
 NAMES = ("denoiser-spectral-bias", "schedule-design", "self-diffusion", "qft-wiener-filter")
 

@@ -1,4 +1,7 @@
-"""Small helpers shared by the diffusion experiments: derived seeds, JSON-safe numbers, figures."""
+"""Small helpers shared by the diffusion experiments: seeded torch generators, JSON-safe numbers.
+
+``seed_for`` is :func:`qspectral.seeding.seed_for`, re-exported for these modules.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +11,11 @@ from typing import Any
 import numpy as np
 import torch
 
-
-def seed_for(seed: int, *indices: int) -> int:
-    """A 32-bit seed derived from ``seed`` and ``indices`` (independent streams per sub-run).
-
-    Example:
-        >>> seed_for(0, 1) == seed_for(0, 1) != seed_for(0, 2)
-        True
-    """
-    return int(np.random.SeedSequence([seed, *indices]).generate_state(1)[0])
+from qspectral.seeding import seed_for
 
 
 def generator(seed: int, *indices: int) -> torch.Generator:
-    """A torch CPU generator seeded with :func:`seed_for`."""
+    """A torch CPU generator seeded with :func:`~qspectral.seeding.seed_for`."""
     return torch.Generator().manual_seed(seed_for(seed, *indices))
 
 

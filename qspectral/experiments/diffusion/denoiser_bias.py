@@ -58,11 +58,9 @@ from qspectral.classical.diffusion import (
     MLPDenoiser,
     circular_shift_augmentation,
     ddim_sample,
-    empirical_spectrum,
     emergence_steps,
     generated_mode_variance,
     linear_denoiser_learning_curves,
-    real_fourier_basis,
     sigma_schedule,
     train_denoiser,
     vp_denoiser_gains,
@@ -71,6 +69,7 @@ from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import finite_or_none, generator, seed_for
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.spectral.analysis import fit_power_law
+from qspectral.spectral.stationary import empirical_spectrum, real_fourier_basis
 
 #: model name -> (covariance, denoiser, optimizer)
 MODELS = {

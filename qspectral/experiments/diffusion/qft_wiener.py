@@ -43,14 +43,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qspectral.classical.diffusion import (
-    LinearDenoiser,
-    power_law_spectrum,
-    sample_stationary,
-    train_denoiser,
-    wiener_filter,
-    wiener_gains,
-)
+from qspectral.classical.diffusion import LinearDenoiser, train_denoiser
 from qspectral.conventions import fidelity
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import generator, seed_for
@@ -58,6 +51,8 @@ from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.readout import magnitude_readout_error
 from qspectral.quantum.spectral_ops import spectral_filter
 from qspectral.sim.backends import available_backends, simulate
+from qspectral.spectral.stationary import power_law_spectrum, sample_stationary
+from qspectral.spectral.wiener import wiener_filter, wiener_gains
 
 #: Fidelity and probability tolerance for "the circuit is the Wiener filter".
 EXACT_TOL = 1e-10

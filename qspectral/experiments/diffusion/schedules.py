@@ -40,14 +40,12 @@ from qspectral.classical.diffusion import (
     ddim_sample,
     ddim_transfer_function,
     design_schedule,
-    empirical_spectrum,
     linear_schedule,
-    log_spectral_distance,
-    power_law_spectrum,
 )
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import generator
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
+from qspectral.spectral.stationary import empirical_spectrum, log_spectral_distance, power_law_spectrum
 
 HEURISTICS = ("linear", "cosine")
 #: The number of DDIM steps of the Monte-Carlo check of the transfer function.
