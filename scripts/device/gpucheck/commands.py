@@ -27,13 +27,14 @@ EXPERIMENT_ORDER = ("spectral-bias", "denoiser-spectral-bias", "pde", "qft-wiene
                     "amplitude-phase", "fourier-degree", "born-machine", "self-diffusion")
 
 
-def run_child(command: list[str], timeout: float, log: Path) -> dict[str, Any]:
-    """Run ``command`` with a timeout; stdout and stderr go to ``log``; return rc, seconds, tail."""
+def run_child(command: list[str], timeout: float, log: Path, cwd: Path | None = None) -> dict[str, Any]:
+    """Run ``command`` (in ``cwd``) with a timeout; stdout and stderr go to ``log``; return rc, seconds, tail."""
     start = time.perf_counter()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as handle:
         try:
-            rc = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, timeout=max(timeout, 1)).returncode
+            rc = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, timeout=max(timeout, 1),
+                                cwd=cwd).returncode
             timed_out = False
         except subprocess.TimeoutExpired:
             rc, timed_out = None, True
@@ -66,11 +67,17 @@ def gpu_test_files(root: Path) -> list[str]:
 
 
 def run_pytest(targets: list[str], selection: list[str], scratch: Path, timeout: float) -> dict[str, Any]:
-    """pytest on ``targets`` with ``selection`` (e.g. ``-k "gpu or cuda"``); counts from its JUnit XML."""
+    """pytest on ``targets`` with ``selection`` (e.g. ``-k "gpu or cuda"``); counts from its JUnit XML.
+
+    It runs in ``scratch`` (absolute paths to the targets), so what tests write into the current
+    folder (hypothesis' database) stays out of the repository.
+    """
     xml = scratch / "junit.xml"
+    scratch.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
-               "-o", "addopts=--import-mode=importlib", f"--junitxml={xml}", *selection, *targets]
-    result = run_child(command, timeout, scratch / "pytest.log")
+               "-o", "addopts=--import-mode=importlib", f"--junitxml={xml}", *selection,
+               *(str(Path(t).resolve()) for t in targets)]
+    result = run_child(command, timeout, scratch / "pytest.log", cwd=scratch)
     if xml.is_file():
         result.update(junit_counts(xml.read_text()))
     return result

@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         publish(Path(args.publish))
         return 0
     os.chdir(ROOT)
+    sys.dont_write_bytecode = True  # write nothing into the tree (children too)
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     mode = "smoke" if args.cpu_smoke else "gpu"
     deadline = Deadline(args.deadline if args.deadline is not None else (48 if args.cpu_smoke else 480))
     record = Record(args.out, title="qspectral GPU check" + (" (CPU smoke run)" if args.cpu_smoke else ""))

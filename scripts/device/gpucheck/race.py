@@ -106,8 +106,11 @@ def contenders(device: str, available: dict[str, str | None]) -> list[Contender]
         return qspectral.run_circuit(task.circuit, task.state, dtype=task.state.dtype, device=device)[0]
 
     def qibo_run(task):
-        state = task.state.clone() if device == "cpu" else _cupy_copy(task.state)
-        return task.qibo_circuit()(initial_state=state.numpy() if device == "cpu" else state).state()
+        import qibo
+
+        qibo.set_dtype(str(task.state.dtype).replace("torch.", ""))  # the same precision as the others
+        state = task.state.clone().numpy() if device == "cpu" else _cupy_copy(task.state)
+        return task.qibo_circuit()(initial_state=state).state()
 
     def cpu_backend(name):
         def run(task):
