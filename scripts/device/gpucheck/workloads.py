@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -100,7 +100,7 @@ class Task:
     qibo_circuit: Callable[[], object] | None  # builds the qibo circuit (None: no gate-level form there)
     bare_torch: Callable[[], torch.Tensor] | None
     bare_cupy: Callable[[], object] | None  # returns a cupy array
-    notes: list[str] = field(default_factory=list)
+    program: object = None  # the engine's compiled program, set by the race
 
 
 def _qiskit_circuit(workload: str, n: int, gates: list[tuple] | None):
