@@ -154,3 +154,19 @@ def test_wheel_requirements_follow_markers_and_extras(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         assert "demo/big.so" not in archive.namelist()
         assert archive.read("demo-1.0.dist-info/RECORD").decode() == "demo/keep.py,,0\n"
+
+
+def test_publish_replaces_only_the_table_between_the_markers(tmp_path):
+    from gpucheck.main import publish
+
+    page = tmp_path / "GPU.md"
+    page.write_text((ROOT / "benchmarks" / "GPU.md").read_text())
+    table = tmp_path / "gpu-check.md"
+    table.write_text("# qspectral GPU check\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    before = page.read_text()
+    publish(table, page)
+    after = page.read_text()
+    middle = before.split("## What the check does")[1].split("<!-- gpu-table:start -->")[0]
+    assert middle in after and "No GPU run has been made yet.\n<!-- gpu-table:end -->" not in after
+    assert "**Status: no GPU run has been made yet**" in before and "no GPU run has been made yet" not in after
+    assert "### qspectral GPU check\n\n| a | b |" in after and after.rstrip().endswith("<!-- gpu-table:end -->")

@@ -166,8 +166,11 @@ def availability(device: str) -> dict[str, str | None]:
     try:
         import qibo
 
-        qibo.set_backend(*(("qibojit", "cupy") if device == "cuda" else ("numpy",)))
-        qibo.set_max_qubits(40) if hasattr(qibo, "set_max_qubits") else None
+        if device == "cuda":
+            qibo.set_backend("qibojit", platform="cupy")
+        else:
+            qibo.set_backend("numpy")
+        qibo.set_max_qubits(40)  # its default refuses more than 30 qubits
         found["qibo"] = None
     except Exception as exc:  # noqa: BLE001 -- qibojit can fail in many ways (numba, NVRTC); record why
         found["qibo"] = error_text(exc)
