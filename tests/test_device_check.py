@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib.machinery
 import importlib.util
 import json
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEVICE = ROOT / "scripts" / "device"
 sys.path.insert(0, str(DEVICE))
 
-from gpucheck import commands, record, workloads  # noqa: E402
+from gpucheck import commands, environment, properties, record, report, workloads  # noqa: E402
 from gpucheck.report import render  # noqa: E402
 
 
@@ -170,3 +171,8 @@ def test_publish_replaces_only_the_table_between_the_markers(tmp_path):
     assert middle in after and "No GPU run has been made yet.\n<!-- gpu-table:end -->" not in after
     assert "**Status: no GPU run has been made yet**" in before and "no GPU run has been made yet" not in after
     assert "### qspectral GPU check\n\n| a | b |" in after and after.rstrip().endswith("<!-- gpu-table:end -->")
+
+
+def test_gpucheck_docstring_examples_run():
+    for module in (commands, environment, properties, record, report, workloads):
+        assert doctest.testmod(module).failed == 0, module.__name__
