@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         deadline.disarm()
         record.set("elapsed_s", round(deadline.elapsed(), 1))
         record.set("finished", time.strftime("%Y-%m-%d %H:%M:%S %Z"))
-    print((Path(args.out) / "gpu-check.md").read_text())
+    from gpucheck.report import summary
+
+    print(summary(record.data, Path(args.out)))
     return 1 if failures else 0
 
 

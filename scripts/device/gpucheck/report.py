@@ -144,3 +144,13 @@ def render(data: dict[str, Any]) -> str:
                          f"{_number(r.get('seconds'), '.1f')} | {held} |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def summary(data: dict[str, Any], folder: Any) -> str:
+    """The table without its long sections (the race rows): what a ``run`` reply's output tail can hold."""
+    short = {k: v for k, v in data.items() if k not in ("race", "bench_cli")}
+    rows = data.get("race", [])
+    wrong = sum(1 for r in rows if r.get("passed") is False)
+    errors = sum(1 for r in rows if r.get("status") == "error")
+    return (render(short) + f"Race: {len(rows)} rows, {wrong} wrong outputs, {errors} errors; "
+            f"the whole table is {folder}/gpu-check.md (and .json).\n")
