@@ -191,7 +191,7 @@ def _pytest(record: Record, plan: dict, cap: float, scratch: Path, args) -> tupl
     if plan["device"] == "cpu":
         targets, selection = gpu_test_files(ROOT), ["-m", "gpu"]
     else:
-        targets, selection = ["tests"], ["-k", "gpu or cuda"]
+        targets, selection = ["tests"], ["-k", "(gpu or cuda) and not device_check"]  # not this check's own tests
     result = run_pytest(targets, selection, scratch, cap)
     result["selection"] = " ".join([*selection, *targets])
     record.set("pytest", result)
