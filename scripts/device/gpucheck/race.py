@@ -176,7 +176,9 @@ def availability(device: str) -> dict[str, str | None]:
         found["qibo"] = error_text(exc)
     status = {b.name: b for b in qspectral.backends()}
     for name, backend in (("aer (CPU)", "aer"), ("lightning (CPU)", "lightning")):
-        found[name] = None if status[backend].available else f"{backend}: {status[backend].reason}"
+        entry = status.get(backend)
+        found[name] = (f"no backend {backend!r} in qspectral.backends()" if entry is None
+                       else None if entry.available else f"{backend}: {entry.reason}")
     return found
 
 
