@@ -298,6 +298,18 @@ def _mean_pm_se(entry: dict[str, Any]) -> str:
     return f"{entry['mean_steps']:.0f}" + ("" if se is None else f" +- {se:.0f}")
 
 
+def _departures(model: str, config: AmplitudePhaseConfig) -> tuple[str, ...]:
+    """Where the classical claims' setup departs from Ricci, Merger & Goldt's."""
+    out = []
+    if model == "cnn":
+        out.append("the paper's CNN evidence is on real images (ImageNet, CIFAR100); here a small 1-D CNN on "
+                   "synthetic signals")
+    if config.jitter == 0:
+        out.append("phase class = one template at a random shift (at most N distinct signals): a direction-free "
+                   "statistic such as max(x) separates it, unlike the paper's isotropic phase model")
+    return tuple(out)
+
+
 def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim]:
     claims = []
     cap = f"censored runs count as max_steps = {config.max_steps}"
@@ -313,6 +325,11 @@ def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim
                       f"{cap}",
             measured=cells,
             holds=all(amp[n][b]["mean_steps"] < phase[n][b]["mean_steps"] for n in amp for b in amp[n]),
+            kind="paper",
+            source="Ricci, Merger & Goldt 2026",
+            paper_value="phase-only tasks need n >> N^3 online-SGD steps on isotropic inputs (theorem)",
+            departures=_departures(name, config),
+            seeds=config.seeds,
         ))
         betas = [b for b in next(iter(phase.values())) if float(b) > 0]
         if "0" in next(iter(phase.values())) and betas:
@@ -324,6 +341,11 @@ def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim
                           f"below beta = 0 for every N and every beta > 0; {cap}",
                 measured=cells,
                 holds=all(phase[n][b]["mean_steps"] < phase[n]["0"]["mean_steps"] for n in phase for b in betas),
+                kind="paper",
+                source="Ricci, Merger & Goldt 2026",
+                paper_value="power-law spectra dramatically accelerate learning of phase information",
+                departures=_departures(name, config),
+                seeds=config.seeds,
             ))
     phase_cells = [(n, b, s, e) for n, per_beta in metrics["quantum"]["phase"].items()
                    for b, e in per_beta.items() for s in e["accuracy"]]
@@ -341,6 +363,7 @@ def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim
                   f"(95% family-wise over {len(phase_cells)} budgets x N x beta, shot-free limit included)",
         measured=measured,
         holds=inside,
+        kind="check",
     ))
     shots_needed, few = {}, True
     for n, per_beta in metrics["quantum"]["amplitude"].items():
@@ -354,6 +377,7 @@ def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim
                   "(N, beta) cell",
         measured=shots_needed,
         holds=few,
+        kind="check",
     ))
     return claims
 
