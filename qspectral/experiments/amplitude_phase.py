@@ -5,14 +5,19 @@ that networks use amplitude information (the power spectrum, pair-wise correlati
 information (higher-order correlations), that phase-only tasks are hard for SGD on isotropic
 inputs, and that power-law spectra make phase learning easier.
 
-**Data** (:class:`~qspectral.spectral.signals.SpectralTask`): signals of length ``N`` built in
-Fourier space with power spectrum ``|k|**-beta`` (``||x||**2 = N``). The *amplitude* task's two
-classes differ only in the spectral exponent (``beta +- contrast/2``), with random phases; the
-*phase* task's classes share the spectrum and differ only in their phases: random, or those of
-a peak at a random shift (plus ``jitter``). Labels are balanced.
+**Data** (:class:`~qspectral.spectral.signals.SpectralTask`): signals of length ``N`` with power
+spectrum ``|k|**-beta`` (``E ||x||**2 = N``). The *amplitude* task's two classes differ only in
+the spectral exponent (``beta +- contrast/2``), with random phases; the *phase* task is the paper's
+spiked cumulant model, coloured: Gaussian noise against signals with one hidden, delocalised
+non-Gaussian direction (strength ``snr``), the same covariance in both classes. No direction-free
+statistic (``max(x)``, ``sum x**4``, the power spectrum) separates the phase classes (tested), so the
+task carries the hardness the paper proves (``n >> N**3`` online-SGD steps at ``beta = 0``); the
+run checks that growth before it tests ``beta``. Labels are balanced. The earlier phase class, one
+template at a random shift, was separable by ``max(x)`` at every ``N`` and ``beta``.
 
 **Classical side.** A two-layer ReLU network (:class:`~qspectral.classical.nets.MLP`, one hidden
-layer of ``hidden`` units) and a small CNN (:class:`~qspectral.classical.convnets.ConvNet`, circular
+layer of ``hidden`` units) and, on request (``models``; the paper's CNN evidence is on real
+images, so its claims carry that departure), a small CNN (:class:`~qspectral.classical.convnets.ConvNet`, circular
 padding, followed by a global mean over positions) trained by online SGD on the logistic loss:
 every step draws a fresh batch. Test accuracy on ``test_size`` fixed signals is evaluated every
 ``eval_every`` steps; the run stops at the first evaluation at or above ``target_accuracy`` (its
@@ -30,6 +35,8 @@ class outcome distributions estimated from ``S`` shots of each of ``quantum_trai
 signals per class (add-one smoothing), a test signal's ``S`` outcomes assigned to the class of
 larger likelihood (ties by a seeded coin). The shot-free limit uses the exact probabilities.
 Accuracies come with Clopper-Pearson intervals. "Few shots" means at most ``few_shots`` per signal.
+That the read-out is blind to phases is checked as an identity, not a hypothesis test: every phase
+test signal's outcome distribution equals that of its amplitudes with fresh random phases to 1e-12.
 
 Example:
     >>> cfg = EXPERIMENT.config("quick", sizes=(16,), betas=(0.0,), models=("two-layer",), seeds=1,
@@ -60,7 +67,8 @@ from qspectral.quantum.qft import qft
 from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
 from qspectral.spectral.distributions import binomial_interval
-from qspectral.spectral.signals import TASKS, SpectralTask
+from qspectral.spectral.analysis import fit_power_law, paired_effect
+from qspectral.spectral.signals import TASKS, SpectralTask, random_phases
 
 MODELS = ("two-layer", "cnn")
 
@@ -71,9 +79,9 @@ class AmplitudePhaseConfig:
 
     sizes: tuple[int, ...] = (16, 64)
     betas: tuple[float, ...] = (0.0, 2.0)
-    models: tuple[str, ...] = MODELS
+    models: tuple[str, ...] = ("two-layer",)
     contrast: float = 1.0
-    jitter: float = 0.0
+    snr: float = 50.0
     hidden: int = 64
     cnn_channels: int = 8
     cnn_depth: int = 3
@@ -220,6 +228,9 @@ def _quantum_readout(
     train_x, test_x = task.sample(train_labels, rng), task.sample(test_labels, rng)
     train_p, test_p = qft_outcome_probabilities(train_x, backend), qft_outcome_probabilities(test_x, backend)
     numpy_p = np.abs(np.fft.fft(test_x)) ** 2 / (task.n * (test_x**2).sum(axis=1, keepdims=True))
+    spectrum = np.fft.fft(test_x)
+    scrambled = np.fft.ifft(np.abs(spectrum) * np.exp(1j * random_phases(task.n, test_x.shape[0], rng))).real
+    scrambled_p = qft_outcome_probabilities(scrambled, backend)
     accuracy: dict[str, float] = {}
     interval: dict[str, list[float]] = {}
     for shots in (*config.shots, "exact"):
@@ -231,7 +242,8 @@ def _quantum_readout(
         accuracy[str(shots)] = acc
         interval[str(shots)] = list(binomial_interval(round(acc * test_labels.size), test_labels.size))
     return {"accuracy": accuracy, "interval_95": interval, "test_signals": int(test_labels.size),
-            "max_deviation_from_numpy": float(np.abs(test_p - numpy_p).max())}
+            "max_deviation_from_numpy": float(np.abs(test_p - numpy_p).max()),
+            "max_phase_sensitivity": float(np.abs(test_p - scrambled_p).max())}
 
 
 def _put(tree: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
@@ -261,14 +273,15 @@ def run(config: AmplitudePhaseConfig, *, seed: int, device: str = "cpu", progres
         for t_index, task_name in enumerate(TASKS):
             for n_index, n in enumerate(config.sizes):
                 for b_index, beta in enumerate(config.betas):
-                    task = SpectralTask(task_name, n, beta=beta, contrast=config.contrast, jitter=config.jitter)
+                    task = SpectralTask(task_name, n, beta=beta, contrast=config.contrast, snr=config.snr)
                     cell = (task_name, str(n), f"{beta:g}")
                     q_rng = np.random.default_rng(seed_for(seed, 99, t_index, n_index, b_index))
                     _put(quantum, cell, _quantum_readout(task, config, backend, q_rng))
                     for m_index, name in enumerate(config.models):
                         steps, runs = [], []
                         for repeat in range(config.seeds):
-                            torch.manual_seed(seed_for(seed, m_index, n_index, b_index, repeat))
+                            # the same initialisation for every task and beta: differences are paired
+                            torch.manual_seed(seed_for(seed, m_index, n_index, repeat))
                             model = _build(name, n, config).to(device)
                             rng = np.random.default_rng(seed_for(seed, t_index, m_index, n_index, b_index, repeat))
                             reached, curve = train_online(model, task, config, rng)
@@ -295,49 +308,126 @@ def _mean_pm_se(entry: dict[str, Any]) -> str:
     return f"{entry['mean_steps']:.0f}" + ("" if se is None else f" +- {se:.0f}")
 
 
+def _departures(model: str) -> tuple[str, ...]:
+    """Where the classical claims' setup departs from Ricci, Merger & Goldt's."""
+    if model == "cnn":
+        return ("the paper's CNN evidence is on real images (ImageNet, CIFAR100); here a small 1-D CNN on "
+                "synthetic signals",)
+    return ()
+
+
+#: The paper's bound: online SGD needs n >> N**3 (log N)**2 steps on the isotropic phase task.
+HARDNESS_EXPONENT = 3.0
+#: Identities (read-out = power spectrum, blind to phases) hold to this absolute tolerance.
+IDENTITY_TOL = 1e-12
+
+
+def _capped(entry: dict[str, Any], cap: int) -> np.ndarray:
+    return np.array([cap if s is None else s for s in entry["steps_to_target"]], dtype=np.float64)
+
+
+def step_growth(phase: dict[str, Any], cap: int) -> dict[str, Any]:
+    """Power law ``steps ~ N**b`` fitted to the per-seed phase-task steps at ``beta = 0`` (95% CI on ``b``).
+
+    ``None`` for the fit when a run was censored (its steps are only a lower bound) or fewer than
+    two sizes were run.
+
+    Example:
+        >>> cells = {"8": {"0": {"steps_to_target": [100, 120]}}, "16": {"0": {"steps_to_target": [800, 900]}},
+        ...          "32": {"0": {"steps_to_target": [6400, 7000]}}}
+        >>> round(step_growth(cells, 10_000)["exponent"], 2)
+        2.97
+    """
+    sizes = [n for n in phase if "0" in phase[n]]
+    censored = sum(s is None for n in sizes for s in phase[n]["0"]["steps_to_target"])
+    out: dict[str, Any] = {"sizes": [int(n) for n in sizes], "censored": censored, "exponent": None,
+                           "ci_low": None, "ci_high": None}
+    if censored or len(sizes) < 2:
+        return out
+    xs = [int(n) for n in sizes for _ in phase[n]["0"]["steps_to_target"]]
+    ys = [float(v) for n in sizes for v in _capped(phase[n]["0"], cap)]
+    if len(xs) < 3 or min(ys) <= 0:
+        return out
+    fit = fit_power_law(xs, ys)
+    out.update(exponent=fit.exponent, ci_low=fit.exponent_interval[0], ci_high=fit.exponent_interval[1])
+    return out
+
+
 def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim]:
     claims = []
     cap = f"censored runs count as max_steps = {config.max_steps}"
     target = f"{config.target_accuracy:.0%}"
+    source = "Ricci, Merger & Goldt 2026"
     for name, per_task in metrics["classical"].items():
         amp, phase = per_task["amplitude"], per_task["phase"]
+        growth = step_growth(phase, config.max_steps)
+        hard = growth["exponent"] is not None and growth["ci_high"] >= HARDNESS_EXPONENT and growth["ci_low"] >= 2
+        if "0" in next(iter(phase.values())):
+            claims.append(Claim(
+                text=f"On the isotropic (beta = 0) phase task the {name} network's online-SGD steps grow like N^3 "
+                     "(spiked cumulant model)",
+                criterion=f"power law fitted to steps to {target} over N in {growth['sizes']} and {config.seeds} "
+                          f"seeds: 95% CI of the exponent reaches {HARDNESS_EXPONENT:g} and lies above 2; no run "
+                          "censored (a censored run gives only a lower bound)",
+                measured=growth,
+                holds=hard,
+                kind="paper", source=source,
+                paper_value="online SGD needs n >> N^3 log^2 N steps, and fails within n << N^3 (theorem)",
+                departures=_departures(name), seeds=config.seeds,
+                effect=None if growth["exponent"] is None else {
+                    "name": "exponent b of steps ~ N^b", "mean": growth["exponent"], "ci_low": growth["ci_low"],
+                    "ci_high": growth["ci_high"], "seeds": config.seeds},
+            ))
         cells = {f"N={n}, beta={b}": {"amplitude": _mean_pm_se(amp[n][b]), "phase": _mean_pm_se(phase[n][b])}
                  for n in amp for b in amp[n]}
+        gaps = {(n, b): _capped(phase[n][b], config.max_steps) - _capped(amp[n][b], config.max_steps)
+                for n in amp for b in amp[n]}
+        worst = min(gaps, key=lambda key: gaps[key].mean())
         claims.append(Claim(
             text=f"The {name} network reaches {target} test accuracy on the amplitude task in fewer online-SGD "
-                 "steps than on the phase task (Ricci, Merger & Goldt)",
+                 "steps than on the phase task",
             criterion=f"mean steps (+- s.e.) over {config.seeds} seeds: amplitude < phase in every (N, beta) cell; "
                       f"{cap}",
             measured=cells,
             holds=all(amp[n][b]["mean_steps"] < phase[n][b]["mean_steps"] for n in amp for b in amp[n]),
+            kind="paper", source=source,
+            paper_value="networks use amplitude information before phase information (figures)",
+            departures=_departures(name), seeds=config.seeds,
+            effect={"name": f"phase - amplitude steps at N={worst[0]}, beta={worst[1]} (paired; censored = cap, "
+                            "so a lower bound)", **paired_effect(gaps[worst])},
         ))
         betas = [b for b in next(iter(phase.values())) if float(b) > 0]
         if "0" in next(iter(phase.values())) and betas:
             cells = {f"N={n}": {f"beta={b}": _mean_pm_se(phase[n][b]) for b in phase[n]} for n in phase}
+            faster = all(phase[n][b]["mean_steps"] < phase[n]["0"]["mean_steps"] for n in phase for b in betas)
+            speedups = {(n, b): _capped(phase[n]["0"], config.max_steps) - _capped(phase[n][b], config.max_steps)
+                        for n in phase for b in betas}
+            slowest = min(speedups, key=lambda key: speedups[key].mean())
             claims.append(Claim(
                 text=f"Power-law spectra (beta > 0) shorten phase learning of the {name} network relative to "
-                     "a flat spectrum (Ricci, Merger & Goldt)",
-                criterion=f"mean steps (+- s.e.) to {target} on the phase task over {config.seeds} seeds: beta > 0 "
+                     "a flat spectrum",
+                criterion=f"tested only once the beta = 0 steps grow as the theory says (claim above); then mean "
+                          f"steps (+- s.e.) to {target} on the phase task over {config.seeds} seeds: beta > 0 "
                           f"below beta = 0 for every N and every beta > 0; {cap}",
-                measured=cells,
-                holds=all(phase[n][b]["mean_steps"] < phase[n]["0"]["mean_steps"] for n in phase for b in betas),
+                measured={**cells, "beta=0 growth as the theory says": hard},
+                holds=hard and faster,
+                kind="paper", source=source,
+                paper_value="power-law spectra dramatically accelerate learning of phase information (figures)",
+                departures=_departures(name), seeds=config.seeds,
+                effect={"name": f"steps(beta=0) - steps(beta={slowest[1]}) at N={slowest[0]} (paired)",
+                        **paired_effect(speedups[slowest])},
             ))
-    phase_cells = [(n, b, s, e) for n, per_beta in metrics["quantum"]["phase"].items()
-                   for b, e in per_beta.items() for s in e["accuracy"]]
-    level = 1 - 0.05 / len(phase_cells)
-    inside, measured = True, {}
-    for n, b, shots, entry in phase_cells:
-        trials = entry["test_signals"]
-        low, high = binomial_interval(round(entry["accuracy"][shots] * trials), trials, level)
-        inside &= low <= 0.5 <= high
-        measured.setdefault(f"N={n}, beta={b}", {})[shots] = entry["accuracy"][shots]
+    phase_cells = [e for per_beta in metrics["quantum"]["phase"].values() for e in per_beta.values()]
+    worst_numpy = max(e["max_deviation_from_numpy"] for e in phase_cells)
+    worst_phase = max(e["max_phase_sensitivity"] for e in phase_cells)
     claims.append(Claim(
-        text="A classifier on QFT read-out samples stays at chance on the phase task whatever the shot budget "
-             "(the measurement sees only the power spectrum)",
-        criterion=f"0.5 inside the Clopper-Pearson interval of every accuracy at level {level:.4f} "
-                  f"(95% family-wise over {len(phase_cells)} budgets x N x beta, shot-free limit included)",
-        measured=measured,
-        holds=inside,
+        text="The QFT read-out of an amplitude-encoded signal is its normalised power spectrum, blind to phases",
+        criterion=f"on every phase-task test signal: outcome distribution = |fft(x)|^2 / (N ||x||^2) and = the "
+                  f"distribution of the same amplitudes with random phases, both to {IDENTITY_TOL:g} (an identity, "
+                  "not a hypothesis test)",
+        measured={"max |p - numpy|": worst_numpy, "max |p - p(random phases)|": worst_phase},
+        holds=worst_numpy <= IDENTITY_TOL and worst_phase <= IDENTITY_TOL,
+        kind="check",
     ))
     shots_needed, few = {}, True
     for n, per_beta in metrics["quantum"]["amplitude"].items():
@@ -351,6 +441,7 @@ def _claims(config: AmplitudePhaseConfig, metrics: dict[str, Any]) -> list[Claim
                   "(N, beta) cell",
         measured=shots_needed,
         holds=few,
+        kind="check",
     ))
     return claims
 
@@ -415,9 +506,9 @@ EXPERIMENT = Experiment(
     paper="Ricci, Merger & Goldt 2026",
     claim="networks learn amplitude before phase information and power-law spectra speed up phase learning; "
           "a QFT read-out solves amplitude tasks and is blind to phases",
-    quick=AmplitudePhaseConfig(sizes=(16, 32, 64), seeds=3),
-    full=AmplitudePhaseConfig(sizes=(16, 32, 64), betas=(0.0, 1.0, 2.0), seeds=5, max_steps=20_000,
-                              quantum_train=128, quantum_test=512),
+    quick=AmplitudePhaseConfig(sizes=(8, 16, 32), seeds=3, max_steps=1500),
+    full=AmplitudePhaseConfig(sizes=(8, 16, 32, 64), betas=(0.0, 1.0, 2.0), seeds=10, max_steps=400_000,
+                              eval_every=100, quantum_train=128, quantum_test=512),
     seed=0,
     run=run,
     plot=plot,

@@ -34,11 +34,13 @@ Clopper-Pearson interval are compared with the exact value.
 **Scores** against the true distribution: ``KL(p_true || p)`` and the MMD
 (:func:`~qspectral.spectral.distributions.mmd`), mean and standard error over ``seeds`` seeds
 (each seed: new draws and a new initialisation, shared by every ``lambda`` so that differences
-are paired).
+are paired). The regularisation weight is chosen on the first ``tuning_seeds`` seeds and the
+effect is scored only on the others (95% Student-t interval of the paired improvement). The quick
+mode trains the claim's sample size only (50 draws); the full mode adds 200 and 1000.
 
 Example:
     >>> cfg = EXPERIMENT.config("quick", num_qubits=3, depth=1, steps=2, sample_sizes=(20,),
-    ...                         lambdas=(0.0, 1.0), seeds=1, distributions=("mixture",))
+    ...                         lambdas=(0.0, 1.0), seeds=2, distributions=("mixture",))
     >>> result = EXPERIMENT.run(cfg, seed=0)
     >>> sorted(result.metrics["results"]["mixture"])
     ['histogram', 'mlp', 'qcbm']
@@ -63,6 +65,7 @@ from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.quantum.born import BornMachine, high_frequency_outcomes, qft_high_frequency_mass
 from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
+from qspectral.spectral.analysis import paired_effect
 from qspectral.spectral.distributions import binomial_interval, gaussian_mixture_pmf, kl_divergence, mmd, student_t_pmf
 from qspectral.spectral.losses import high_frequency_penalty
 
@@ -85,7 +88,8 @@ class BornMachineConfig:
     quantum_lr: float = 0.05
     classical_lr: float = 0.05
     mlp_width: int = 32
-    seeds: int = 2
+    seeds: int = 4
+    tuning_seeds: int = 1
     readout_shots: int = 10_000
 
 
@@ -176,6 +180,11 @@ def _check(config: BornMachineConfig) -> None:
         )
     if config.steps < 1 or config.seeds < 1 or config.readout_shots < 1 or config.depth < 1:
         raise InvalidModelError("steps, seeds, readout_shots and depth must be positive integers")
+    if len(config.lambdas) > 1 and not 0 < config.tuning_seeds < config.seeds:
+        raise InvalidModelError(
+            f"tuning_seeds={config.tuning_seeds} must leave scored seeds: lambda is picked on the first "
+            f"tuning_seeds of the {config.seeds} seeds and scored on the rest; use 1 <= tuning_seeds < seeds"
+        )
 
 
 def _train(model: nn.Module, counts: np.ndarray, lam: float, cutoff: int, steps: int, lr: float) -> None:
@@ -281,24 +290,30 @@ def _summaries(values: dict[str, list[float]]) -> dict[str, Any]:
     return out
 
 
-def regularisation_effect(per_lambda: dict[str, dict[str, Any]], metric: str = "kl") -> dict[str, Any]:
-    """Paired (over seeds) change of ``metric`` from ``lambda = 0`` to the best ``lambda > 0``.
+def regularisation_effect(
+    per_lambda: dict[str, dict[str, Any]], metric: str = "kl", *, tuning_seeds: int = 1
+) -> dict[str, Any]:
+    """Paired (over scored seeds) change of ``metric`` from ``lambda = 0`` to the tuned ``lambda > 0``.
 
-    ``improvement = metric(0) - metric(best)`` per seed; ``best`` is the ``lambda > 0`` with the
-    lowest mean (chosen on the test metric itself, so the improvement is optimistic).
+    ``lambda`` is the one with the lowest mean ``metric`` over the first ``tuning_seeds`` seeds;
+    ``improvement = metric(0) - metric(lambda)`` on each of the other seeds, which are the only
+    ones scored (mean, standard error and 95% Student-t interval).
 
     Example:
-        >>> effect = regularisation_effect({"0.0": {"kl": [0.5, 0.7]}, "1.0": {"kl": [0.3, 0.4]}})
-        >>> effect["best_lambda"], round(effect["improvement_mean"], 12)
-        (1.0, 0.25)
+        >>> effect = regularisation_effect({"0.0": {"kl": [0.5, 0.7, 0.9]}, "1.0": {"kl": [0.3, 0.4, 0.6]},
+        ...                                 "9.0": {"kl": [0.4, 0.1, 0.1]}})
+        >>> effect["best_lambda"], round(effect["improvement_mean"], 12), effect["scored_seeds"]
+        (1.0, 0.3, 2)
     """
     base = np.asarray(per_lambda["0.0"][metric], dtype=np.float64)
     options = {float(lam): np.asarray(v[metric], dtype=np.float64) for lam, v in per_lambda.items() if float(lam) > 0}
-    best = min(options, key=lambda lam: (options[lam].mean(), lam))
-    gain = base - options[best]
+    best = min(options, key=lambda lam: (options[lam][:tuning_seeds].mean(), lam))
+    gain = (base - options[best])[tuning_seeds:]
     mean, se = _mean_se(gain.tolist())
-    return {"lambda0": float(base.mean()), "best_lambda": best, "best": float(options[best].mean()),
-            "improvement_mean": mean, "improvement_se": se}
+    effect = paired_effect(gain)
+    return {"lambda0": float(base[tuning_seeds:].mean()), "best_lambda": best,
+            "best": float(options[best][tuning_seeds:].mean()), "improvement_mean": mean, "improvement_se": se,
+            "ci_low": effect["ci_low"], "ci_high": effect["ci_high"], "scored_seeds": int(gain.size)}
 
 
 def _claims(config: BornMachineConfig, metrics: dict[str, Any]) -> list[Claim]:
@@ -308,8 +323,10 @@ def _claims(config: BornMachineConfig, metrics: dict[str, Any]) -> list[Claim]:
     if len(config.lambdas) > 1:
         for name in config.models:
             for metric, label in labels.items():
-                measured = {dist: regularisation_effect(metrics["results"][dist][name][smallest], metric)
+                measured = {dist: regularisation_effect(metrics["results"][dist][name][smallest], metric,
+                                                        tuning_seeds=config.tuning_seeds)
                             for dist in config.distributions}
+                worst = min(measured, key=lambda d: measured[d]["improvement_mean"])
                 holds = all(e["improvement_se"] is not None and e["improvement_mean"] > 2 * e["improvement_se"]
                             for e in measured.values())
                 claims.append(Claim(
@@ -318,10 +335,20 @@ def _claims(config: BornMachineConfig, metrics: dict[str, Any]) -> list[Claim]:
                          "(Belis et al.: hypothesis)",
                     criterion=f"on every target, {metric.upper()} with the best lambda > 0 of "
                               f"{list(config.lambdas)} is below lambda = 0 by more than 2 standard errors of the "
-                              f"paired difference over {config.seeds} seeds (best lambda picked on the test "
-                              f"{metric.upper()}: optimistic)",
+                              f"paired difference over {config.seeds - config.tuning_seeds} scored seeds "
+                              f"(lambda picked on {config.tuning_seeds} other seed(s), not scored)",
                     measured=measured,
                     holds=holds,
+                    kind="paper",
+                    source="Belis, Bowles, Gupta, Peters & Schuld 2025",
+                    paper_value="a hypothesis; the paper gives no number",
+                    departures=("the paper proposes the regulariser without a task; target, sizes and "
+                                "models are ours",),
+                    seeds=config.seeds - config.tuning_seeds,
+                    effect={"name": f"{metric.upper()} improvement on the least-helped target ({worst})",
+                            "mean": measured[worst]["improvement_mean"], "ci_low": measured[worst]["ci_low"],
+                            "ci_high": measured[worst]["ci_high"],
+                            "seeds": measured[worst]["scored_seeds"]},
                 ))
     entries = [e for per_size in metrics["readout"].values() for runs in per_size.values() for e in runs]
     if entries:
@@ -334,6 +361,7 @@ def _claims(config: BornMachineConfig, metrics: dict[str, Any]) -> list[Claim]:
                       f"{len(entries)} trained Born machines)",
             measured={"max_abs_z": worst, "runs": len(entries), "backend": metrics["backend"]},
             holds=worst < bound,
+            kind="check",
         ))
     return claims
 
@@ -386,9 +414,9 @@ EXPERIMENT = Experiment(
     name="born-machine",
     paper="Belis, Bowles, Gupta, Peters & Schuld 2025 (hypothesis, not a paper number)",
     claim="penalising the high-frequency QFT spectrum of a Born machine improves generalisation from few samples",
-    quick=BornMachineConfig(),
+    quick=BornMachineConfig(sample_sizes=(50,)),
     full=BornMachineConfig(num_qubits=8, depth=6, sample_sizes=(50, 200, 1000),
-                           lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0), steps=600, seeds=5),
+                           lambdas=(0.0, 0.3, 1.0, 3.0, 10.0, 30.0), steps=600, seeds=12, tuning_seeds=2),
     seed=0,
     run=run,
     plot=plot,

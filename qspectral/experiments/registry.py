@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qspectral.errors import UnknownExperimentError
+from qspectral.errors import InvalidParameterError, UnknownExperimentError
 
 #: Modules that each define ``EXPERIMENT``; add a module here to register its experiment.
 EXPERIMENT_MODULES = (
@@ -41,18 +41,70 @@ EXPERIMENT_MODULES = (
 MODES = ("quick", "full")
 
 
+#: The two kinds of claim: a published statement (``paper``) or our implementation checked
+#: against a closed form or another simulator (``check``).
+CLAIM_KINDS = ("paper", "check")
+#: Paper claims measured over fewer paired seeds than this are reported as *indicative*.
+MIN_SEEDS = 10
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One paper claim and its verdict: what was claimed, how it is judged, what was measured."""
+    """One claim and its verdict: what was claimed, how it is judged, what was measured.
+
+    ``kind`` is ``"paper"`` (a published statement; ``source`` cites it, ``paper_value`` gives
+    the paper's own number where it has one, ``departures`` lists where our setup differs from
+    the paper's, empty when it follows it) or ``"check"`` (our implementation against a closed
+    form or another simulator). ``effect`` is the measured effect with its confidence interval
+    (see :func:`qspectral.spectral.analysis.paired_effect`); ``seeds`` the number of paired seeds
+    behind the verdict. A paper claim on fewer than :data:`MIN_SEEDS` seeds is *indicative*.
+
+    Example:
+        >>> claim = Claim("A beats B", "mean gap > 0", 0.3, True, kind="paper", source="X 2020",
+        ...               seeds=3)
+        >>> claim.indicative, claim.to_dict()["kind"]
+        (True, 'paper')
+    """
 
     text: str
     criterion: str
     measured: Any
     holds: bool
+    kind: str = field(kw_only=True)
+    source: str | None = field(default=None, kw_only=True)
+    paper_value: str | None = field(default=None, kw_only=True)
+    departures: tuple[str, ...] = field(default=(), kw_only=True)
+    effect: dict[str, Any] | None = field(default=None, kw_only=True)
+    seeds: int | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.kind not in CLAIM_KINDS:
+            raise InvalidParameterError(f"claim kind must be one of {', '.join(CLAIM_KINDS)}, got {self.kind!r}")
+        if self.kind == "paper" and not self.source:
+            raise InvalidParameterError(f"a paper claim needs its source (the paper it reproduces): {self.text!r}")
+        object.__setattr__(self, "departures", tuple(self.departures))
+
+    @property
+    def indicative(self) -> bool:
+        """A paper claim measured on fewer than :data:`MIN_SEEDS` seeds (or on an unknown number)."""
+        return self.kind == "paper" and (self.seeds is None or self.seeds < MIN_SEEDS)
+
+    def setup_note(self) -> str:
+        """One line: whether the paper's setup was followed, or where it departs."""
+        if self.kind == "check":
+            return "check of our implementation (no paper setup)"
+        if not self.departures:
+            return "setup as in the paper"
+        return "departs from the paper: " + "; ".join(self.departures)
 
     def to_dict(self) -> dict[str, Any]:
-        """The claim as a JSON object ``{text, criterion, measured, holds}``."""
-        return {"text": self.text, "criterion": self.criterion, "measured": self.measured, "holds": bool(self.holds)}
+        """The claim as a JSON object: text, criterion, measured, holds, kind and the paper fields."""
+        return {
+            "text": self.text, "criterion": self.criterion, "measured": self.measured, "holds": bool(self.holds),
+            "kind": self.kind, "source": self.source, "paper_value": self.paper_value,
+            "departures": list(self.departures), "effect": self.effect, "seeds": self.seeds,
+            "indicative": self.indicative,
+        }
 
 
 @dataclass

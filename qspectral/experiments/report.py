@@ -4,9 +4,12 @@ Layout written under ``out_dir`` (default ``results``)::
 
     <name>/metrics.json   experiment, paper, mode, seed, device, config, claims, metrics
     <name>/*.png          the experiment's figures
-    REPORT.md             one table: experiment, claim, criterion, measured, holds, time
+    REPORT.md             Findings (each paper claim in plain words), then a table of paper
+                          claims and one of checks, counted apart
 
-In ``metrics.json`` every claim is ``{"text", "criterion", "measured", "holds"}``. Wall time is
+In ``metrics.json`` every claim is an object with ``text``, ``criterion``, ``measured``,
+``holds``, ``kind`` (``paper`` or ``check``), ``source``, ``paper_value``, ``departures``,
+``effect`` (mean and confidence interval over seeds), ``seeds`` and ``indicative``. Wall time is
 kept out of it (it is in REPORT.md), floats are rounded to 10 significant digits, and every run
 is seeded and single-threaded, so the same seed on the same machine writes the same file.
 
@@ -15,8 +18,8 @@ Example:
     >>> run = run_experiment("fourier-degree", mode="quick", num_layers=(1,), steps=2, restarts=1)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     doc = json.loads((write_run(run, tmp) / "metrics.json").read_text())
-    >>> sorted(doc["claims"][0])
-    ['criterion', 'holds', 'measured', 'text']
+    >>> doc["claims"][0]["kind"], doc["claims"][0]["holds"] in (True, False)
+    ('paper', True)
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ import numpy as np
 import torch
 
 from qspectral.errors import BackendUnavailableError, UnknownExperimentError
-from qspectral.experiments.registry import Experiment, ExperimentResult, experiments, get_experiment
+from qspectral.experiments.registry import (
+    MIN_SEEDS,
+    Claim,
+    Experiment,
+    ExperimentResult,
+    experiments,
+    get_experiment,
+)
 from qspectral.kernels.threads import torch_threads
 
 DEVICES = ("cpu", "cuda")
@@ -173,34 +183,113 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def format_effect(effect: dict[str, Any] | None) -> str:
+    """``name: mean [low, high] (n seeds)`` for a claim's measured effect, ``n/a`` without one.
+
+    Example:
+        >>> format_effect({"name": "gap", "mean": 0.5, "ci_low": 0.1, "ci_high": 0.9, "seeds": 10})
+        'gap: 0.5 [0.1, 0.9] (10 seeds)'
+    """
+    if not effect:
+        return "n/a"
+    interval = ("" if effect.get("ci_low") is None
+                else f" [{format_measured(effect['ci_low'])}, {format_measured(effect['ci_high'])}]")
+    name = f"{effect['name']}: " if effect.get("name") else ""
+    seeds = effect.get("seeds")
+    return f"{name}{format_measured(effect['mean'])}{interval}" + ("" if seeds is None else f" ({seeds} seeds)")
+
+
+def verdict(claim: Claim) -> str:
+    """``reproduced`` / ``not reproduced`` for a paper claim (``, indicative`` under 10 seeds), ``pass`` / ``FAIL``."""
+    if claim.kind == "check":
+        return "pass" if claim.holds else "FAIL"
+    text = "reproduced" if claim.holds else "not reproduced"
+    if claim.indicative:
+        text += f" (indicative: {claim.seeds if claim.seeds is not None else 'unknown'} seeds < {MIN_SEEDS})"
+    return text
+
+
+def _claim_rows(runs: Sequence[ExperimentRun], kind: str) -> list[tuple[ExperimentRun, Claim]]:
+    return [(run, claim) for run in runs for claim in run.result.claims if claim.kind == kind]
+
+
 def claims_table(runs: Sequence[ExperimentRun]) -> str:
-    """The Markdown table of every claim of ``runs``."""
+    """Markdown tables of ``runs``: the paper claims, then the checks of our implementation."""
     lines = [
-        "| experiment | claim | criterion | measured | holds | time |",
-        "|---|---|---|---|---|---|",
+        "| experiment | paper claim | paper's number | setup | criterion | measured | effect (95% CI) | verdict "
+        "| time |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for run in runs:
-        for claim in run.result.claims:
-            lines.append("| " + " | ".join(_cell(c) for c in (
-                f"{run.experiment.name} ({run.mode})", claim.text, claim.criterion,
-                format_measured(_jsonable(claim.measured)), "yes" if claim.holds else "no",
-                f"{run.seconds:.1f} s",
-            )) + " |")
+    for run, claim in _claim_rows(runs, "paper"):
+        lines.append("| " + " | ".join(_cell(c) for c in (
+            f"{run.experiment.name} ({run.mode})", f"{claim.text} ({claim.source})", claim.paper_value or "n/a",
+            claim.setup_note(), claim.criterion, format_measured(_jsonable(claim.measured)),
+            format_effect(_jsonable(claim.effect)), verdict(claim), f"{run.seconds:.1f} s",
+        )) + " |")
+    lines += ["", "| experiment | check | criterion | measured | verdict | time |", "|---|---|---|---|---|---|"]
+    for run, claim in _claim_rows(runs, "check"):
+        lines.append("| " + " | ".join(_cell(c) for c in (
+            f"{run.experiment.name} ({run.mode})", claim.text, claim.criterion,
+            format_measured(_jsonable(claim.measured)), verdict(claim), f"{run.seconds:.1f} s",
+        )) + " |")
+    return "\n".join(lines)
+
+
+def count_line(runs: Sequence[ExperimentRun]) -> str:
+    """``paper claims: X of Y reproduced (...); checks: ...``, the two kinds counted apart."""
+    papers = [c for _, c in _claim_rows(runs, "paper")]
+    checks = [c for _, c in _claim_rows(runs, "check")]
+    held = sum(c.holds for c in papers)
+    indicative = sum(c.indicative for c in papers)
+    passed = sum(c.holds for c in checks)
+    line = f"paper claims: {held} of {len(papers)} reproduced"
+    if indicative:
+        line += f" ({indicative} indicative: fewer than {MIN_SEEDS} seeds)"
+    line += "; checks: " + ("all pass" if passed == len(checks) else f"{passed} of {len(checks)} pass")
+    return line + (f" ({len(checks)})" if passed == len(checks) else "")
+
+
+def findings(runs: Sequence[ExperimentRun], out_dir: str | Path) -> str:
+    """The Findings section: each paper claim in plain words, reproduced or not and why, with its figures."""
+    out = Path(out_dir)
+    lines = ["## Findings", "", count_line(runs) + ".", ""]
+    for title, wanted in (("Reproduced", True), ("Did not reproduce", False)):
+        rows = [(r, c) for r, c in _claim_rows(runs, "paper") if bool(c.holds) == wanted]
+        if not rows:
+            continue
+        lines += [f"### {title}", ""]
+        for run, claim in rows:
+            figures = sorted((out / run.experiment.name).glob("*.png"))
+            links = ", ".join(f"[{f.name}]({run.experiment.name}/{f.name})" for f in figures) or "none"
+            paper = f"; paper: {claim.paper_value}" if claim.paper_value else ""
+            lines.append(
+                f"- **{claim.text}** ({claim.source}{paper}). Measured {format_effect(_jsonable(claim.effect))}; "
+                f"criterion: {claim.criterion}. {verdict(claim).capitalize()}; {claim.setup_note()}. "
+                f"Figures: {links}."
+            )
+        lines.append("")
+    failed = [c for _, c in _claim_rows(runs, "check") if not c.holds]
+    if failed:
+        lines += ["### Failed checks (an implementation defect, not a finding)", ""]
+        lines += [f"- {c.text}: {c.criterion}" for c in failed] + [""]
     return "\n".join(lines)
 
 
 def write_report(
     runs: Sequence[ExperimentRun], out_dir: str | Path = "results", *, compare_table: str | None = None
 ) -> Path:
-    """Write ``<out_dir>/REPORT.md`` (claims table, then the simulator comparison if given)."""
+    """Write ``<out_dir>/REPORT.md``: Findings, the paper-claim and check tables, the comparison if given."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    held = sum(c.holds for r in runs for c in r.result.claims)
-    total = sum(len(r.result.claims) for r in runs)
     parts = [
         "# qspectral report",
         "",
-        f"{held} of {total} claims hold. Each experiment's details: `<name>/metrics.json` and its figures.",
+        findings(runs, out),
+        "## Claims and checks",
+        "",
+        "Paper claims reproduce a published statement; checks test our implementation against a closed form "
+        "or another simulator and are not counted as reproductions. Each experiment's details: "
+        "`<name>/metrics.json` and its figures.",
         "",
         claims_table(runs),
         "",

@@ -305,27 +305,30 @@ def write_sweep(result: SweepResult, out_dir: str | Path = "results", *,
     by_name: dict[str, list[dict[str, Any]]] = {}
     for task, document in result.documents.items():
         by_name.setdefault(task.name, []).append(document)
-    lines = ["| experiment | claim | criterion | measured (mean ± std over seeds) | holds | seeds |",
-             "|---|---|---|---|---|---|"]
-    held = total = 0
+    lines = ["| experiment | kind | claim | criterion | measured (mean ± std over seeds) | holds | seeds |",
+             "|---|---|---|---|---|---|---|"]
+    held = {"paper": 0, "check": 0}
+    total = {"paper": 0, "check": 0}
     for name, documents in by_name.items():
         seeds = [d["seed"] for d in documents]
         claims = []
         for i, claim in enumerate(documents[0]["claims"]):
             measured = [d["claims"][i]["measured"] for d in documents]
             holds = sum(bool(d["claims"][i]["holds"]) for d in documents)
+            kind = claim.get("kind", "paper")
             claims.append({"text": claim["text"], "criterion": claim["criterion"], "measured": measured,
-                           "holds": holds})
-            held += holds == len(documents)
-            total += 1
-            row = (f"{name} ({documents[0]['mode']})", claim["text"], claim["criterion"], _measured(measured),
+                           "holds": holds, "kind": kind})
+            held[kind] += holds == len(documents)
+            total[kind] += 1
+            row = (f"{name} ({documents[0]['mode']})", kind, claim["text"], claim["criterion"], _measured(measured),
                    f"{holds}/{len(documents)}", ",".join(map(str, seeds)))
             lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in row) + " |")
         sweep = {"experiment": name, "mode": documents[0]["mode"], "seeds": seeds,
                  "config": documents[0]["config"], "claims": claims, "summary": summarize(documents)}
         write_atomic(out / name / "sweep.json", json.dumps(sweep, indent=2) + "\n")
     parts = ["# qspectral report", "",
-             f"{held} of {total} claims hold on every seed. Per-seed details: `<name>/seeds/seed_<seed>.json`; "
+             f"paper claims: {held['paper']} of {total['paper']} hold on every seed; checks: {held['check']} of "
+             f"{total['check']} pass on every seed. Per-seed details: `<name>/seeds/seed_<seed>.json`; "
              "mean and std of every metric: `<name>/sweep.json`.", "", *lines, ""]
     if compare_table is not None:
         parts += ["## Simulators: QFT of a seeded random 12-qubit state against numpy.fft", "",

@@ -234,6 +234,64 @@ def spearman_rho(x: Sequence[float], y: Sequence[float]) -> float:
     return round(float(stats.spearmanr(xa, ya).statistic), 12)
 
 
+def concordance_index(x: Sequence[float], y: Sequence[float]) -> float:
+    """Harrell's concordance: the share of comparable pairs whose ``y`` order follows their ``x`` order.
+
+    ``y`` holds convergence steps, NaN for a frequency that never converged (censored at the end
+    of training). A pair with ``x_i < x_j`` is *comparable* unless both ``y`` are NaN (their
+    order is unknown) or ``x_i = x_j``; it is concordant when ``y_i < y_j`` (a NaN counts as
+    later than every finite step), discordant when ``y_i > y_j``, and a tie of equal finite
+    ``y`` counts one half. Unlike Spearman's rho with never-converged values tied for last rank,
+    a perfect order scores exactly 1 whatever how many frequencies never converged; 0.5 is no
+    order, 0 the reversed order. NaN when no pair is comparable.
+
+    Example:
+        >>> concordance_index([1, 2, 3, 4], [10, 20, float("nan"), float("nan")])
+        1.0
+        >>> concordance_index([1, 2, 3], [30, 20, 10])
+        0.0
+    """
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    if xa.size != ya.size or xa.size < 2:
+        raise InvalidSignalError(f"x and y need the same length (at least 2), got {xa.size} and {ya.size}")
+    if np.any(~np.isfinite(xa)):
+        raise InvalidSignalError("x must be finite (only y may hold NaN for never-converged entries)")
+    yy = np.where(np.isnan(ya), np.inf, ya)
+    i, j = np.triu_indices(xa.size, 1)
+    lo, hi = np.where(xa[i] < xa[j], i, j), np.where(xa[i] < xa[j], j, i)
+    comparable = (xa[i] != xa[j]) & ~(np.isinf(yy[lo]) & np.isinf(yy[hi]))
+    if not comparable.any():
+        return float("nan")
+    score = np.where(yy[lo] < yy[hi], 1.0, np.where(yy[lo] > yy[hi], 0.0, 0.5))
+    return round(float(score[comparable].mean()), 12)
+
+
+def paired_effect(values: Sequence[float], *, confidence: float = 0.95) -> dict[str, Any]:
+    """Mean of per-seed values (paired differences, per-seed statistics) with a Student-t interval.
+
+    Returns ``{"mean", "ci_low", "ci_high", "confidence", "seeds"}``; with one seed the interval
+    is ``None`` (no spread to estimate). NaN entries are dropped (and not counted as seeds).
+
+    Example:
+        >>> effect = paired_effect([1.0, 2.0, 3.0])
+        >>> effect["mean"], round(effect["ci_low"], 4), round(effect["ci_high"], 4), effect["seeds"]
+        (2.0, -0.4841, 4.4841, 3)
+    """
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    arr = arr[~np.isnan(arr)]
+    if arr.size == 0:
+        raise InvalidSignalError("paired_effect needs at least one finite per-seed value")
+    if not 0 < confidence < 1:
+        raise InvalidSignalError(f"confidence must be in (0, 1), got {confidence!r}")
+    mean = float(arr.mean())
+    low = high = None
+    if arr.size > 1:
+        half = float(stats.t.ppf(0.5 + confidence / 2, arr.size - 1) * arr.std(ddof=1) / np.sqrt(arr.size))
+        low, high = mean - half, mean + half
+    return {"mean": mean, "ci_low": low, "ci_high": high, "confidence": confidence, "seeds": int(arr.size)}
+
+
 @dataclass(frozen=True)
 class PowerLawFit:
     """``y = prefactor * x ** exponent`` fitted in log-log space, with confidence intervals."""

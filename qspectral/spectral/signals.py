@@ -16,23 +16,25 @@ networks"), two balanced classes of signals, see :class:`SpectralTask`:
 * ``amplitude``: the classes differ only in their power spectrum, ``|k|**-(beta + contrast/2)``
   (label 0, redder) against ``|k|**-(beta - contrast/2)`` (label 1, bluer), both with
   independent uniform random phases (:func:`random_phases`).
-* ``phase``: both classes share the amplitudes of ``|k|**-beta`` and differ only in their phases:
-  label 0 has random phases, label 1 the phases ``-2 pi k s / N`` of a localised peak at a random
-  integer shift ``s`` (:func:`shift_phases`), every phase perturbed by Gaussian noise of standard
-  deviation ``jitter`` radians. Both classes have the same power spectrum, so no function of
-  ``|X_k|`` separates them, and (the shift being uniform) the same covariance: the circulant
-  matrix of ``A_k**2``. Only higher-order statistics tell them apart.
+* ``phase`` (the spiked cumulant model behind the paper's N**3 hardness result, coloured to a
+  power law): label 0 is Gaussian noise coloured to ``|k|**-beta`` (:func:`coloured`), label 1 the
+  same filter applied to white signals with one hidden non-Gaussian direction ``u``
+  (:func:`spiked_cumulant`, ``u`` from :func:`hidden_direction` with ``direction_seed``). Both
+  classes have the same covariance (the circulant matrix of ``A_k**2``), hence the same expected
+  power spectrum; they differ only in fourth- and higher-order statistics along one direction,
+  which is delocalised, so direction-free statistics (``max(x)``, ``sum x**4``, the power
+  spectrum) differ between the classes by ``O(1/N)`` of their spread: at chance.
 
 Example:
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> task = SpectralTask("phase", 16, beta=1.0)
+    >>> task = SpectralTask("amplitude", 16, beta=1.0)
     >>> x = task.sample(np.array([0, 1]), rng)
-    >>> amp = np.abs(np.fft.fft(x))                       # both classes: the same amplitudes
-    >>> bool(np.allclose(amp, task.amplitudes(0)) and np.allclose(amp, task.amplitudes(1)))
-    True
     >>> np.round((x**2).sum(axis=1), 10).tolist()          # ||x||^2 = N
     [16.0, 16.0]
+    >>> phase = SpectralTask("phase", 16, beta=1.0).sample(np.array([0, 1] * 5000), rng)
+    >>> round(float(np.mean(np.sum(phase**2, axis=1))), 1)  # E ||x||^2 = N
+    16.0
 """
 
 from __future__ import annotations
@@ -105,35 +107,69 @@ def random_phases(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return phases
 
 
-def shift_phases(
-    n: int, shifts: np.ndarray, *, jitter: float = 0.0, rng: np.random.Generator | None = None
-) -> np.ndarray:
-    """Phases ``-2 pi k s / n`` of a symmetric peak centred at each integer shift ``s``, plus jitter.
+def hidden_direction(n: int, seed: int) -> np.ndarray:
+    """A delocalised unit vector of length ``n`` with zero mean: random balanced signs from ``seed``.
 
-    With ``jitter > 0`` (radians, needs ``rng``) every free phase gets independent Gaussian noise
-    (its mirror ``-k`` the opposite noise). Phases are wrapped to ``(-pi, pi]``.
+    For even ``n`` the entries are ``+-1/sqrt(n)``, half of each sign; zero mean keeps the
+    direction clear of the DC component, which the power-law spectra remove.
 
     Example:
-        >>> x = fourier_signals(np.ones(8), shift_phases(8, np.array([3])))
-        >>> int(np.argmax(x[0]))                         # flat amplitudes: a spike at s = 3
-        3
+        >>> u = hidden_direction(16, 0)
+        >>> round(float(u @ u), 12), bool(np.allclose(np.abs(u), 0.25)), round(float(u.sum()), 12)
+        (1.0, True, 0.0)
     """
     n = _length(n)
-    shifts = np.asarray(shifts)
-    if shifts.ndim != 1 or not np.issubdtype(shifts.dtype, np.integer):
-        raise InvalidSignalError(
-            f"shifts must be a 1-D array of integers (one per signal), got {shifts.dtype} of shape "
-            f"{shifts.shape}; a non-integer shift has no real Nyquist component"
-        )
-    if jitter < 0 or not np.isfinite(jitter):
-        raise InvalidSignalError(f"jitter must be a non-negative phase noise in radians, got {jitter!r}")
-    if jitter > 0 and rng is None:
-        raise InvalidSignalError("jitter > 0 needs a random generator: pass rng=numpy.random.default_rng(seed)")
-    k = np.fft.fftfreq(n, 1.0 / n)
-    phases = -2 * np.pi * np.outer(shifts, k) / n
-    if jitter > 0:
-        phases = phases + _hermitian(jitter * rng.standard_normal((shifts.size, (n - 1) // 2)), n)
-    return np.angle(np.exp(1j * phases))
+    signs = np.random.default_rng(int(seed)).permutation(np.resize([1.0, -1.0], n))
+    signs -= signs.mean()
+    return signs / np.linalg.norm(signs)
+
+
+def spiked_cumulant(
+    n: int, size: int, direction: np.ndarray, snr: float, rng: np.random.Generator | None
+) -> np.ndarray:
+    """``size`` white signals (``(size, n)``, covariance exactly the identity) with a hidden non-Gaussian direction.
+
+    ``w = S (z + snr * g * u)`` with ``z`` standard Gaussian, ``g = +-1`` (Rademacher), ``u`` the unit
+    ``direction`` and ``S = I - (1 - 1/sqrt(1 + snr**2)) u u^T`` the whitening matrix: every
+    moment up to the second is that of Gaussian noise, and along ``u`` the fourth cumulant is
+    ``-2 snr**4 / (1 + snr**2)**2`` (the spiked cumulant model; ``snr = 0`` gives plain noise).
+
+    Example:
+        >>> u = hidden_direction(8, 1)
+        >>> w = spiked_cumulant(8, 100_000, u, 3.0, np.random.default_rng(0))
+        >>> bool(np.allclose(np.cov(w, rowvar=False), np.eye(8), atol=0.02))
+        True
+        >>> round(float(np.mean((w @ u) ** 4)), 1)     # Gaussian: 3; here (3 + 6*9 + 81) / 100
+        1.4
+    """
+    n = _length(n)
+    u = np.asarray(direction, dtype=np.float64)
+    if u.shape != (n,) or not np.isclose(u @ u, 1.0):
+        raise InvalidSignalError(f"direction must be a unit vector of length {n}, got shape {u.shape}")
+    if not (np.isfinite(snr) and snr >= 0):
+        raise InvalidSignalError(f"snr must be a non-negative number, got {snr!r}")
+    z = rng.standard_normal((int(size), n))
+    g = rng.choice((-1.0, 1.0), int(size))
+    spiked = z + snr * g[:, None] * u
+    return spiked - (1 - 1 / np.sqrt(1 + snr**2)) * np.outer(spiked @ u, u)
+
+
+def coloured(white: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
+    """Filter white signals (rows) to the spectrum ``amplitudes``: ``ifft(amplitudes / sqrt(n) * fft(w))``.
+
+    White noise then has ``E |fft(x)_k|**2 = amplitudes_k**2``; a symmetric real filter keeps the
+    signals real and leaves their phases' structure to ``w``.
+
+    Example:
+        >>> w = np.random.default_rng(0).standard_normal((20_000, 8))
+        >>> x = coloured(w, power_law_amplitudes(8, 1.0))
+        >>> bool(np.allclose(np.mean(np.abs(np.fft.fft(x)) ** 2, 0), power_law_amplitudes(8, 1.0) ** 2, rtol=0.05,
+        ...                  atol=0.05))
+        True
+    """
+    white = np.asarray(white, dtype=np.float64)
+    n = white.shape[-1]
+    return np.fft.ifft(np.asarray(amplitudes) / np.sqrt(n) * np.fft.fft(white, axis=-1), axis=-1).real
 
 
 def fourier_signals(amplitudes: np.ndarray, phases: np.ndarray) -> np.ndarray:
@@ -174,8 +210,8 @@ class SpectralTask:
     """A two-class task on length-``n`` signals that differ in amplitudes or in phases (module docstring).
 
     ``task`` is ``"amplitude"`` or ``"phase"``; ``beta`` the power-law exponent (0: flat);
-    ``contrast`` the exponent gap of the amplitude task; ``jitter`` the phase noise (radians) of
-    the phase task's peaks.
+    ``contrast`` the exponent gap of the amplitude task; ``snr`` the strength of the phase task's
+    hidden non-Gaussian direction, drawn with ``direction_seed``.
 
     Example:
         >>> task = SpectralTask("amplitude", 8, beta=0.0, contrast=1.0)
@@ -188,7 +224,8 @@ class SpectralTask:
     n: int
     beta: float = 0.0
     contrast: float = 1.0
-    jitter: float = 0.0
+    snr: float = 5.0
+    direction_seed: int = 0
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -198,8 +235,8 @@ class SpectralTask:
             raise InvalidSignalError(f"beta must be finite, got {self.beta!r}")
         if self.task == "amplitude" and not self.contrast > 0:
             raise InvalidSignalError(f"contrast must be positive for the amplitude task, got {self.contrast!r}")
-        if not (np.isfinite(self.jitter) and self.jitter >= 0):
-            raise InvalidSignalError(f"jitter must be a non-negative phase noise in radians, got {self.jitter!r}")
+        if not (np.isfinite(self.snr) and self.snr > 0):
+            raise InvalidSignalError(f"snr must be a positive signal strength for the phase task, got {self.snr!r}")
 
     def amplitudes(self, label: int) -> np.ndarray:
         """The amplitude spectrum ``|X_k|`` of class ``label`` (0 or 1), fft order."""
@@ -217,9 +254,10 @@ class SpectralTask:
         out = np.empty((labels.size, self.n))
         for label in (0, 1):
             rows = np.flatnonzero(labels == label)
-            if self.task == "phase" and label == 1:
-                phases = shift_phases(self.n, rng.integers(0, self.n, rows.size), jitter=self.jitter, rng=rng)
+            if self.task == "phase":
+                snr = self.snr if label == 1 else 0.0
+                white = spiked_cumulant(self.n, rows.size, hidden_direction(self.n, self.direction_seed), snr, rng)
+                out[rows] = coloured(white, self.amplitudes(label))
             else:
-                phases = random_phases(self.n, rows.size, rng)
-            out[rows] = fourier_signals(self.amplitudes(label), phases)
+                out[rows] = fourier_signals(self.amplitudes(label), random_phases(self.n, rows.size, rng))
         return out

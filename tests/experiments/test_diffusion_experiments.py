@@ -55,7 +55,8 @@ def test_outputs_are_written(runs, tmp_path):
         document = json.loads((folder / "metrics.json").read_text())
         assert document["experiment"] == name
         for claim in document["claims"]:
-            assert set(claim) == {"text", "criterion", "measured", "holds"}
+            assert set(claim) == {"text", "criterion", "measured", "holds", "kind", "source", "paper_value", "departures", "effect", "seeds", "indicative"}
+            assert claim["kind"] in ("paper", "check") and (claim["kind"] == "check" or claim["source"])
         assert list(folder.glob("*.png"))
 
 

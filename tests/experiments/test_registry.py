@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from qspectral.errors import UnknownExperimentError
+from qspectral.errors import InvalidParameterError, UnknownExperimentError
 from qspectral.experiments.registry import Claim, experiment_names, experiments, get_experiment
 
 
@@ -42,6 +42,24 @@ def test_unknown_names_modes_and_fields_are_explained():
         get_experiment("fourier-degree").config("quick", stepz=3)
 
 
-def test_claim_serialises_to_the_four_fields():
-    claim = Claim("text", "criterion", {"a": 1.0}, True)
-    assert claim.to_dict() == {"text": "text", "criterion": "criterion", "measured": {"a": 1.0}, "holds": True}
+def test_claim_serialises_kind_source_and_effect():
+    effect = {"mean": 0.5, "ci_low": 0.1, "ci_high": 0.9, "seeds": 12}
+    claim = Claim("text", "criterion", {"a": 1.0}, True, kind="paper", source="A & B 2020", paper_value="0.4",
+                  departures=["smaller network"], effect=effect, seeds=12)
+    assert claim.to_dict() == {"text": "text", "criterion": "criterion", "measured": {"a": 1.0}, "holds": True,
+                               "kind": "paper", "source": "A & B 2020", "paper_value": "0.4",
+                               "departures": ["smaller network"], "effect": effect, "seeds": 12,
+                               "indicative": False}
+    assert claim.setup_note() == "departs from the paper: smaller network"
+    assert Claim("t", "c", 1, True, kind="paper", source="X", seeds=9).indicative
+    assert not Claim("t", "c", 1, True, kind="check").indicative
+
+
+def test_claim_kind_and_source_are_required():
+    with pytest.raises(TypeError, match="kind"):
+        Claim("t", "c", 1, True)
+    with pytest.raises(InvalidParameterError, match="one of paper, check"):
+        Claim("t", "c", 1, True, kind="selfcheck")
+    with pytest.raises(InvalidParameterError, match="needs its source"):
+        Claim("t", "c", 1, True, kind="paper")
+

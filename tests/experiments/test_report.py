@@ -9,8 +9,10 @@ import torch
 
 from qspectral.cli import main
 from qspectral.errors import BackendUnavailableError, UnknownExperimentError
+from qspectral.experiments.registry import Claim
 from qspectral.experiments.report import (
     claims_table,
+    format_effect,
     format_measured,
     metrics_document,
     run_experiment,
@@ -19,7 +21,7 @@ from qspectral.experiments.report import (
 )
 
 TINY_BIAS = dict(samples=16, frequencies=(1, 2), steps=4, records=3, repeats=1, grades=2, grade_widths=(6,),
-                 mlp_layers=2, fourier_features=4, quantum_depth=1, settings=("equal",))
+                 fourier_features=4, quantum_depth=1, settings=("equal",))
 TINY_DEGREE = dict(num_layers=(1, 2), steps=3, restarts=1, depth=1)
 
 
@@ -44,8 +46,9 @@ def test_metrics_json_holds_every_claim_as_an_object(runs, tmp_path):
     assert doc["experiment"] == "fourier-degree" and doc["mode"] == "quick" and doc["seed"] == 0
     assert doc["config"]["num_layers"] == [1, 2]
     for claim in doc["claims"]:
-        assert set(claim) == {"text", "criterion", "measured", "holds"}
-        assert isinstance(claim["holds"], bool)
+        assert set(claim) == {"text", "criterion", "measured", "holds", "kind", "source", "paper_value", "departures", "effect", "seeds", "indicative"}
+        assert isinstance(claim["holds"], bool) and claim["kind"] == "paper"
+        assert claim["indicative"] is True  # one restart: fewer than 10 seeds
     assert (folder / "mse_per_layers.png").stat().st_size > 0
 
 
@@ -55,16 +58,40 @@ def test_run_restores_the_thread_count(runs):
     assert torch.get_num_threads() == before
 
 
-def test_report_table_lists_every_claim_with_verdict_and_time(runs, tmp_path):
+def test_report_counts_paper_claims_and_checks_apart(runs, tmp_path):
     path = write_report(runs, tmp_path, compare_table="backend  qubits\nqiskit   12")
     text = path.read_text()
-    header = "| experiment | claim | criterion | measured | holds | time |"
+    claims = [c for r in runs for c in r.result.claims]
+    papers = [c for c in claims if c.kind == "paper"]
+    assert papers and all(c.kind in ("paper", "check") for c in claims)
+    held = sum(c.holds for c in papers)
+    assert f"paper claims: {held} of {len(papers)} reproduced ({len(papers)} indicative" in text
+    assert text.index("## Findings") < text.index("## Claims and checks")
+    header = "| experiment | paper claim | paper's number | setup | criterion | measured | effect (95% CI) | verdict | time |"
     assert header in text
     rows = [line for line in text.splitlines() if line.startswith(("| spectral-bias", "| fourier-degree"))]
-    assert len(rows) == sum(len(r.result.claims) for r in runs)
+    assert len(rows) == len(claims)
     assert all(row.rstrip(" |").endswith(" s") for row in rows)
     assert "qiskit   12" in text
     assert claims_table(runs) in text
+    failing = [c for c in papers if not c.holds]
+    for claim in failing:  # each failing paper claim says whether the paper's setup was followed
+        line = next(row for row in text.splitlines() if row.startswith("- **" + claim.text))
+        assert claim.setup_note() in line and "Not reproduced" in line
+
+
+def test_findings_name_a_check_failure_as_a_defect(tmp_path):
+    run = run_experiment("fourier-degree", progress=False, **TINY_DEGREE)
+    bad = Claim("engine = numpy", "max error <= 1e-12", 1.0, False, kind="check")
+    run.result.claims.append(bad)
+    text = write_report([run], tmp_path).read_text()
+    assert "checks: 0 of 1 pass" in text and "- engine = numpy: max error <= 1e-12" in text
+
+
+def test_effect_is_printed_with_its_interval():
+    effect = {"name": "gap", "mean": 0.25, "ci_low": -0.5, "ci_high": 1.0, "seeds": 12}
+    assert format_effect(effect) == "gap: 0.25 [-0.5, 1] (12 seeds)"
+    assert format_effect(None) == "n/a"
 
 
 def test_format_measured():

@@ -6,8 +6,8 @@ from math import comb
 
 import numpy as np
 import pytest
+import torch
 
-from qspectral.classical.nets import MultiGradeNet, count_parameters
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.spectral_bias import (
     EXPERIMENT,
@@ -18,7 +18,7 @@ from qspectral.experiments.spectral_bias import (
 )
 
 TINY = dict(samples=16, frequencies=(1, 2, 3), steps=6, records=4, repeats=1, grades=2,
-            grade_widths=(8,), mlp_layers=2, fourier_features=4, quantum_depth=1)
+            grade_widths=(8,), fourier_features=4, quantum_depth=1)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,8 @@ def test_metrics_structure(result):
         assert list(setting["models"]) == list(MODEL_NAMES)
         for name, entry in setting["models"].items():
             assert len(entry["convergence_steps"]) == 3 and len(entry["final_errors"]) == 3
-            assert entry["rho"] is None or -1 <= entry["rho"] <= 1
+            per_seed = entry["concordance_per_seed"]
+            assert len(per_seed) == 1 and (per_seed[0] is None or 0 <= per_seed[0] <= 1)
             assert entry["high_frequency_error"] >= 0 and entry["parameters"] > 0
             if name.startswith("quantum"):
                 assert entry["spectrum_degree"] >= 3 and len(entry["redundancy"]) == 3
@@ -76,11 +77,14 @@ def test_figures_are_written(result, tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
-def test_mlp_matches_the_multigrade_parameter_count():
-    config = EXPERIMENT.quick
-    mlp = count_parameters(build_model("mlp", config))
-    multigrade = count_parameters(MultiGradeNet(grades=[list(config.grade_widths)] * config.grades))
-    assert abs(mlp - multigrade) / multigrade < 0.05
+def test_mlp_is_as_deep_as_the_multigrade_net_in_total():
+    """Fang & Xu compare 4 grades of [256, 256] with an 8 x 256 MLP: same total depth and width."""
+    config = EXPERIMENT.config("quick", grades=4, grade_widths=(16, 16))
+    linears = [m for m in build_model("mlp", config).modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 4 * 2 + 1 and all(m.out_features == 16 for m in linears[:-1])
+    full = EXPERIMENT.full
+    assert full.frequencies == tuple(range(10, 201, 10)) and full.samples == 6000 and full.repeats >= 10
+    assert (full.grades, full.grade_widths) == (4, (256, 256))
 
 
 def test_quantum_models_cover_the_target_frequencies():
@@ -105,18 +109,38 @@ def test_unknown_setting_amplitudes():
         target_amplitudes((1, 2), "falling")
 
 
-def test_flatter_means_a_smaller_absolute_rank_correlation():
-    """An exponential model learning high frequencies first (rho -0.94) is not flatter than rho 0.38."""
+def _effect(values):
+    from qspectral.spectral.analysis import paired_effect
+
+    return paired_effect(values)
+
+
+def test_flatter_means_a_concordance_closer_to_one_half():
+    """An exponential model learning high frequencies first (C 0.03) is not flatter than C 0.7."""
     from qspectral.experiments.spectral_bias import SpectralBiasConfig, _claims
 
     def verdict(expo, pauli):
-        models = {"quantum-pauli": {"rho": pauli, "rho_redundancy": -1.0}, "quantum-exponential": {"rho": expo}}
+        models = {"quantum-pauli": {"concordance": _effect(pauli), "concordance_per_seed": pauli,
+                                    "redundancy_concordance": _effect([0.0])},
+                  "quantum-exponential": {"concordance": _effect(expo), "concordance_per_seed": expo}}
         (claim,) = [c for c in _claims({"equal": {"models": models}}, [3], SpectralBiasConfig())
                     if "flatter" in c.text]
         return claim.holds
 
-    assert verdict(0.377, 0.899) and verdict(None, 0.5) and verdict(-0.3, 0.5)
-    assert not verdict(-0.943, 0.377) and not verdict(0.9, -0.5) and not verdict(0.1, None)
+    assert verdict([0.6, 0.5], [0.9, 0.95]) and verdict([0.4, 0.45], [0.1, 0.0])
+    assert not verdict([0.03, 0.0], [0.7, 0.7]) and not verdict([0.9, 0.9], [0.2, 0.25])
+
+
+def test_order_claim_reads_the_seed_mean_of_the_concordance():
+    from qspectral.experiments.spectral_bias import SpectralBiasConfig, _claims
+
+    def claim(values):
+        models = {"mlp": {"concordance": _effect(values)}}
+        (out,) = _claims({"equal": {"models": models}}, [3], SpectralBiasConfig())
+        return out
+
+    assert claim([0.9, 1.0, 0.95]).holds and not claim([0.8, 1.0, 0.85]).holds
+    assert claim([0.9, 1.0, 0.95]).effect["ci_low"] < 0.95 < claim([0.9, 1.0, 0.95]).effect["ci_high"]
 
 
 def test_multigrade_claim_needs_both_mlp_budgets():
@@ -124,8 +148,8 @@ def test_multigrade_claim_needs_both_mlp_budgets():
 
     def verdict(mlp, mlp_equal):
         models = {"multi-grade": {"high_frequency_error": 0.1, "parameters": 10},
-                  "mlp": {"high_frequency_error": mlp, "rho": 1.0, "parameters": 10},
-                  "mlp-equal-steps": {"high_frequency_error": mlp_equal, "rho": 1.0, "parameters": 10}}
+                  "mlp": {"high_frequency_error": mlp, "parameters": 10, "concordance": None},
+                  "mlp-equal-steps": {"high_frequency_error": mlp_equal, "parameters": 10}}
         (claim,) = [c for c in _claims({"equal": {"models": models}}, [3], SpectralBiasConfig()) if "MGDL" in c.text]
         return claim.holds
 

@@ -11,8 +11,10 @@ from qspectral.spectral.signals import (
     fourier_signals,
     frequency_magnitudes,
     power_law_amplitudes,
+    coloured,
+    hidden_direction,
     random_phases,
-    shift_phases,
+    spiked_cumulant,
 )
 
 
@@ -52,63 +54,45 @@ def test_random_phases_are_hermitian_and_uniform():
     assert np.abs(np.exp(1j * phases[:, 1 : n // 2]).mean(axis=0)).max() < 0.06
 
 
-def test_shift_phases_put_the_flat_spectrum_peak_at_the_shift():
-    n = 16
-    amplitudes = np.ones(n)
-    amplitudes[0] = 0.0  # zero mean: x_j = delta_{j,s} - 1/n
-    shifts = np.array([0, 3, 15])
-    x = fourier_signals(amplitudes, shift_phases(n, shifts))
-    expected = np.stack([np.eye(n)[s] - 1 / n for s in shifts])
-    assert np.allclose(x, expected, atol=1e-12)
-
-
-def test_shifted_peak_of_a_power_law_is_the_rolled_unshifted_one():
-    n, beta = 32, 2.0
-    a = power_law_amplitudes(n, beta)
-    base = np.fft.ifft(a).real
-    x = fourier_signals(a, shift_phases(n, np.array([7])))
-    assert np.allclose(x[0], np.roll(base, 7), atol=1e-12)
-
-
-def test_jitter_adds_hermitian_gaussian_phase_noise():
-    n = 64
-    rng = np.random.default_rng(3)
-    clean = shift_phases(n, np.zeros(3000, dtype=int))
-    noisy = shift_phases(n, np.zeros(3000, dtype=int), jitter=0.3, rng=rng)
-    noise = np.angle(np.exp(1j * (noisy - clean)))
-    assert np.allclose(noise[:, 1:n // 2], -noise[:, n - 1 : n // 2 : -1])
-    assert noise[:, 1 : n // 2].std() == pytest.approx(0.3, rel=0.02)
-    fourier_signals(np.ones(n), noisy)  # still a real signal's spectrum
+def _median_accuracy(stat0, stat1):
+    """Accuracy of the better direction of a threshold at the pooled median of a scalar statistic."""
+    threshold = np.median(np.concatenate([stat0, stat1]))
+    accuracy = 0.5 * (np.mean(stat0 <= threshold) + np.mean(stat1 > threshold))
+    return max(accuracy, 1 - accuracy)
 
 
 @pytest.mark.parametrize("beta", [0.0, 2.0])
-def test_amplitude_task_classes_differ_only_in_their_power_spectrum(beta):
-    n, contrast = 16, 1.0
-    task = SpectralTask("amplitude", n, beta=beta, contrast=contrast)
-    labels = np.array([0, 1] * 50)
-    x = task.sample(labels, np.random.default_rng(4))
-    amp = np.abs(np.fft.fft(x))
-    k = np.abs(np.fft.fftfreq(n, 1 / n))[1:]
-    for label, exponent in ((0, beta + contrast / 2), (1, beta - contrast / 2)):
-        power = amp[labels == label][:, 1:] ** 2
-        assert np.allclose(power * k**exponent, power[:, :1])  # P_k ~ k^-exponent in every signal
-    assert np.allclose((x**2).sum(axis=1), n)
-    # phases random in both classes
-    phases = np.angle(np.fft.fft(x))[:, 1 : n // 2]
-    assert np.abs(np.exp(1j * phases).mean(axis=0)).max() < 0.35
+def test_no_direction_free_statistic_separates_the_phase_classes(beta):
+    """max(x), sum x^4 and every power-spectrum bin are at chance; the hidden direction is not."""
+    n, m = 32, 20_000
+    task = SpectralTask("phase", n, beta=beta)
+    rng = np.random.default_rng(11)
+    x0, x1 = task.sample(np.zeros(m, dtype=int), rng), task.sample(np.ones(m, dtype=int), rng)
+    chance = 0.5 + 5 * 0.5 / np.sqrt(2 * m)  # five standard errors of an accuracy on 2m signals
+    for stat in (lambda x: x.max(axis=1), lambda x: (x**4).sum(axis=1), lambda x: (x**2).sum(axis=1)):
+        assert _median_accuracy(stat(x0), stat(x1)) < chance
+    p0, p1 = np.abs(np.fft.fft(x0)) ** 2, np.abs(np.fft.fft(x1)) ** 2
+    assert max(_median_accuracy(p0[:, k], p1[:, k]) for k in range(1, n // 2 + 1)) < chance
+    # whitened back and projected on the hidden direction, the classes separate (the test can fail)
+    amplitudes = task.amplitudes(0)
+    inverse = np.where(amplitudes > 0, 1 / np.where(amplitudes > 0, amplitudes, 1), 0.0)
+    u = hidden_direction(n, task.direction_seed)
+    oracle = [np.abs(np.abs(coloured(x, inverse * n) @ u) - 1) for x in (x0, x1)]  # class 1: +-1 along u
+    assert _median_accuracy(*oracle) > 0.75
 
 
-def test_phase_task_classes_share_amplitudes_and_class_one_has_linear_phases():
-    n = 16
-    task = SpectralTask("phase", n, beta=1.0)
-    labels = np.array([0, 1] * 40)
-    x = task.sample(labels, np.random.default_rng(5))
-    spectrum = np.fft.fft(x)
-    assert np.allclose(np.abs(spectrum), power_law_amplitudes(n, 1.0), atol=1e-12)
-    k = np.fft.fftfreq(n, 1 / n)
-    for row in x[labels == 1]:
-        s = int(np.argmax(row))  # the peak
-        assert np.allclose(np.fft.fft(row), np.abs(np.fft.fft(row)) * np.exp(-2j * np.pi * k * s / n), atol=1e-10)
+def test_spiked_cumulant_signals_are_white_with_the_stated_fourth_cumulant():
+    n, m, snr = 16, 200_000, 2.0
+    u = hidden_direction(n, 4)
+    w = spiked_cumulant(n, m, u, snr, np.random.default_rng(12))
+    assert np.allclose(np.cov(w, rowvar=False), np.eye(n), atol=0.015)
+    projection = w @ u
+    kurtosis = np.mean(projection**4) - 3 * np.mean(projection**2) ** 2
+    assert kurtosis == pytest.approx(-2 * snr**4 / (1 + snr**2) ** 2, abs=0.03)
+    other = hidden_direction(n, 5)
+    other = other - (other @ u) * u
+    other /= np.linalg.norm(other)
+    assert np.mean((w @ other) ** 4) == pytest.approx(3.0, abs=0.05)  # Gaussian off the hidden direction
 
 
 def test_phase_task_classes_have_the_same_covariance():
@@ -134,9 +118,7 @@ def test_bad_inputs_are_explained():
         SpectralTask("amplitude", 8, contrast=0.0)
     with pytest.raises(InvalidSignalError, match="labels must be"):
         SpectralTask("phase", 8).sample(np.array([0, 2]), np.random.default_rng(0))
-    with pytest.raises(InvalidSignalError, match="integers"):
-        shift_phases(8, np.array([0.5]))
-    with pytest.raises(InvalidSignalError, match="needs a random generator"):
-        shift_phases(8, np.array([1]), jitter=0.1)
-    with pytest.raises(InvalidSignalError, match="non-negative"):
-        SpectralTask("phase", 8, jitter=-1.0)
+    with pytest.raises(InvalidSignalError, match="snr must be a positive"):
+        SpectralTask("phase", 8, snr=0.0)
+    with pytest.raises(InvalidSignalError, match="unit vector of length 8"):
+        spiked_cumulant(8, 3, np.ones(8), 1.0, np.random.default_rng(0))

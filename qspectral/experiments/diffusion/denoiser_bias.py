@@ -270,6 +270,13 @@ def _claims(models: dict[str, Any]) -> list[Claim]:
             f"fitted alpha of the trained linear denoiser(s) in [{ALPHA_RANGE[0]}, {ALPHA_RANGE[1]}]",
             measured,
             all(models[n]["alpha"] is not None and ALPHA_RANGE[0] <= models[n]["alpha"] <= ALPHA_RANGE[1] for n in gd),
+            kind="paper",
+            source="Wang & Pehlevan 2025",
+            paper_value="alpha = 1.08 at d = 256; 1.05-1.13 at d = 512",
+            seeds=1,
+            effect={"name": f"alpha ({gd[0]}; 95% CI of the log-log fit over modes, one training run)",
+                    "mean": models[gd[0]]["alpha"], "ci_low": (models[gd[0]]["alpha_interval"] or [None])[0],
+                    "ci_high": (models[gd[0]]["alpha_interval"] or [None, None])[1], "seeds": 1},
         ))
         deviation = {name: models[name]["theory"]["variance_max_relative_deviation_median"] for name in gd}
         claims.append(Claim(
@@ -278,6 +285,7 @@ def _claims(models: dict[str, Any]) -> list[Claim]:
             f"{CURVE_TOLERANCE} (generated variance per mode)",
             deviation,
             all(value <= CURVE_TOLERANCE for value in deviation.values()),
+            kind="check",
         ))
     return claims
 

@@ -193,6 +193,7 @@ def _claims(sizes: dict[str, Any], config: QFTWienerConfig) -> list[Claim]:
             f"probability within {EXACT_TOL:g} of sum_k |H_k c_k|^2",
             {"min fidelity": worst_fidelity, "max probability error": worst_p, "runs": len(runs)},
             bool(runs) and worst_fidelity >= 1 - EXACT_TOL and worst_p <= EXACT_TOL,
+            kind="check",
         ),
         Claim(
             "Rescaled by the known norm ||y|| sqrt(p), the post-selected state is the optimal linear "
@@ -201,12 +202,14 @@ def _claims(sizes: dict[str, Any], config: QFTWienerConfig) -> list[Claim]:
             mse,
             bool(runs) and all(abs(v["quantum"] - v["wiener"]) <= 1e-8 * v["wiener"] and v["quantum"] < v["noisy"]
                                for v in mse.values()),
+            kind="check",
         ),
         Claim(
             f"Reading the filtered amplitudes to l2 error {config.target_error} takes (N-1)/(4 eps^2 p) shots",
             f"sampled RMS error at that many shots within {tol:g} of {config.target_error} for every checked n",
             checked,
             bool(checked) and all(abs(v - config.target_error) <= tol for v in checked.values()),
+            kind="check",
         ),
     ]
 

@@ -26,7 +26,9 @@ network is the small encoder-decoder with skips of DIP (:class:`~qspectral.class
    here is about ``n = 128`` times larger for the same signal. λ = 0.1 was chosen from
    {0.03, 0.1, 0.3, 1} on seeds 0 and 1 at K = 25 (best self-diffusion error; DIP does best at
    0.03, so DIP is also run at ``cs_dip_fourier_l1`` = 0.03 and the claim needs self-diffusion
-   to beat both DIP runs). The penalty is a sparsity prior in the basis where the signal is
+   to beat both DIP runs). Those tuning seeds (:data:`TUNING_SEEDS`) are not scored: the quick
+   mode scores seeds 2 and 3, the full mode seeds 2..11; a config that scores a tuning seed says
+   so in the claim's departures. The penalty is a sparsity prior in the basis where the signal is
    exactly 7-sparse, the prior that makes basis pursuit in the real-Fourier basis exact: it, not
    the noise schedule, carries most of the recovery (without it both network methods stay near
    the DCT basis pursuit error). The relative error of each of the seven frequencies is tracked over the schedule
@@ -71,7 +73,7 @@ from qspectral.classical.inverse import (
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.diffusion.common import generator, mean_std, seed_for
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
-from qspectral.spectral.analysis import SpectralTracker, power_spectrum_2d, radial_average
+from qspectral.spectral.analysis import SpectralTracker, paired_effect, power_spectrum_2d, radial_average
 
 #: (amplitude, frequency) of the paper's 1-D signal.
 PAPER_SIGNAL = ((1.0, 1), (0.5, 15), (0.3, 20), (1.0, 6), (0.8, 3), (0.6, 4), (0.7, 5))
@@ -80,6 +82,8 @@ PAPER_RESULTS = {
     "cbsd68_denoising_sigma25_psnr": {"DIP": 25.44, "SDI": 28.10},
 }
 IMAGE_EXTRA = 'pip install "qspectral[experiments]"'
+#: The compressed-sensing seeds on which the L1 weights were chosen (not to be scored).
+TUNING_SEEDS = (0, 1)
 #: Radial frequency bands (as fractions of the Nyquist radius) of the image error spectra.
 BANDS = (0.0, 0.125, 0.25, 0.5, 1.0)
 
@@ -90,7 +94,7 @@ class SelfDiffusionConfig:
 
     signal_length: int = 128
     measurements: int = 35
-    cs_seeds: tuple[int, ...] = (0, 1)
+    cs_seeds: tuple[int, ...] = (2, 3)
     cs_levels: int = 40
     cs_steps_per_level: int = 25
     cs_lr: float = 1e-2
@@ -297,12 +301,23 @@ def run(config: SelfDiffusionConfig, *, seed: int, device: str = "cpu", progress
     cs, cs_curves = _compressed_sensing(config, seed, device)
     images, image_curves = _images(config, seed, device)
     metrics = {"compressed_sensing": cs, "images": images, "paper": PAPER_RESULTS}
-    return ExperimentResult(claims=_claims(cs, images), metrics=metrics,
+    return ExperimentResult(claims=_claims(cs, images, config), metrics=metrics,
                             curves={"compressed_sensing": cs_curves, "images": image_curves})
 
 
-def _claims(cs: dict[str, Any], images: dict[str, Any]) -> list[Claim]:
+def _claims(cs: dict[str, Any], images: dict[str, Any], config: SelfDiffusionConfig) -> list[Claim]:
     sd, dip, own = (cs["error"][k] for k in ("self-diffusion", "deep-image-prior", "deep-image-prior-own-l1"))
+    per_seed = {k: np.asarray(v) for k, v in cs["error_per_seed"].items()}
+    rival = min(("deep-image-prior", "deep-image-prior-own-l1"), key=lambda k: per_seed[k].mean())
+    departures = [
+        "schedule: linear beta over T levels with K Adam steps each and a Fourier-L1 penalty of our choosing "
+        "(the paper gives neither its form nor its weight); not checked against the authors' code",
+        "measurement matrix N(0, 1/m) rather than unit Frobenius norm",
+    ]
+    scored_tuning = sorted(set(config.cs_seeds) & set(TUNING_SEEDS))
+    if scored_tuning:
+        departures.append(f"L1 weights were chosen on seeds {list(TUNING_SEEDS)}, and seeds {scored_tuning} are "
+                          "also scored")
     claims = [Claim(
         "Self-diffusion recovers the 1-D sum of sinusoids from 35 Gaussian measurements better than DIP, both "
         "with the paper's frequency-domain L1 penalty (paper ||error||: ADMM-BP 5.57, DIP 2.43, SDI 0.53)",
@@ -312,6 +327,13 @@ def _claims(cs: dict[str, Any], images: dict[str, Any]) -> list[Claim]:
          "basis-pursuit-dct": cs["error"]["basis-pursuit-dct"],
          "basis-pursuit-fourier": cs["error"]["basis-pursuit-fourier"]},
         sd["mean"] < min(dip["mean"], own["mean"]),
+        kind="paper",
+        source="Luo et al. 2025",
+        paper_value="||error||: ADMM-BP 5.57, DIP 2.43, SDI 0.53 (one run)",
+        departures=tuple(departures),
+        seeds=len(config.cs_seeds),
+        effect={"name": f"{rival} error - self-diffusion error (paired; > 0: self-diffusion better)",
+                **paired_effect(per_seed[rival] - per_seed["self-diffusion"])},
     )]
     if "tasks" in images:
         measured = {task: {m: v["mean_psnr"][m] for m in ("self-diffusion", "deep-image-prior", "lasso-dct")}
@@ -322,6 +344,12 @@ def _claims(cs: dict[str, Any], images: dict[str, Any]) -> list[Claim]:
             "mean PSNR over images after the same number of Adam steps: self-diffusion > DIP, for both tasks",
             measured,
             all(v["self-diffusion"] > v["deep-image-prior"] for v in measured.values()),
+            kind="paper",
+            source="Luo et al. 2025",
+            paper_value="CBSD68 denoising, sigma = 25: DIP 25.44 dB, SDI 28.10 dB",
+            departures=(f"scikit-image samples {list(config.image_names)} at {config.image_size} px, grey, "
+                        "not CBSD68", "our schedule and step budget, not the authors'"),
+            seeds=len(config.image_names),
         ))
     return claims
 
@@ -362,7 +390,7 @@ EXPERIMENT = Experiment(
     paper="Luo et al. 2025 (self-diffusion for solving inverse problems); Ulyanov et al. 2018 (Deep Image Prior)",
     claim="Self-diffusion (an untrained network refined under a noise schedule) beats Deep Image Prior",
     quick=SelfDiffusionConfig(),
-    full=SelfDiffusionConfig(cs_seeds=(0, 1, 2, 3, 4), cs_steps_per_level=200, net_channels=32,
+    full=SelfDiffusionConfig(cs_seeds=tuple(range(2, 12)), cs_steps_per_level=200, net_channels=32,
                              image_names=("camera", "astronaut", "moon"), image_size=256, image_levels=40,
                              image_steps_per_level=100),
     seed=0,
