@@ -21,7 +21,8 @@ from qspectral._lazy import attach, exports
 
 _LAZY = exports({
     "qspectral.spectral.analysis": (
-        "PowerLawFit", "SpectralTracker", "combine_amplitude_phase", "convergence_steps", "fit_power_law",
+        "PowerLawFit", "SpectralTracker", "combine_amplitude_phase", "concordance_index", "convergence_steps",
+        "fit_power_law", "paired_effect",
         "frequency_errors", "power_spectrum_2d", "radial_average", "spearman_rho", "spectrum_1d",
         "split_amplitude_phase", "swap_amplitude_phase",
     ),
@@ -30,7 +31,7 @@ _LAZY = exports({
     ),
     "qspectral.spectral.signals": (
         "TASKS", "SpectralTask", "fourier_signals", "frequency_magnitudes", "power_law_amplitudes",
-        "random_phases", "shift_phases",
+        "coloured", "hidden_direction", "random_phases", "spiked_cumulant",
     ),
     "qspectral.spectral.losses": ("fourier_loss", "high_frequency_penalty", "high_frequency_weights"),
     "qspectral.spectral.stationary": (

@@ -287,6 +287,8 @@ def paired_effect(values: Sequence[float], *, confidence: float = 0.95) -> dict[
     mean = float(arr.mean())
     low = high = None
     if arr.size > 1:
+        from scipy import stats
+
         half = float(stats.t.ppf(0.5 + confidence / 2, arr.size - 1) * arr.std(ddof=1) / np.sqrt(arr.size))
         low, high = mean - half, mean + half
     return {"mean": mean, "ci_low": low, "ci_high": high, "confidence": confidence, "seeds": int(arr.size)}

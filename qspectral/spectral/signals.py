@@ -200,7 +200,7 @@ def fourier_signals(amplitudes: np.ndarray, phases: np.ndarray) -> np.ndarray:
     if not np.allclose(spectrum, mirrored, atol=1e-9 * scale, rtol=0):
         raise InvalidSignalError(
             "the spectrum is not Hermitian (A_{-k} = A_k and phi_{-k} = -phi_k, DC/Nyquist phases 0 or pi), "
-            "so no real signal has it; build phases with random_phases or shift_phases"
+            "so no real signal has it; build phases with random_phases"
         )
     return np.fft.ifft(spectrum, axis=-1).real
 
