@@ -41,6 +41,7 @@ from qspectral.conventions import apply_qft, random_state
 from qspectral.errors import QSpectralError
 from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
 from qspectral.quantum.qft import qft
+from qspectral.ranges import parse_int_range
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
 from qspectral.sim.compare import random_circuit
 
@@ -195,25 +196,13 @@ def run_benchmark(
 
 
 def parse_qubits(spec: str) -> list[int]:
-    """Parse ``"10:26:2"`` (start:stop:step, stop included), ``"12,18,22"`` or ``"20"``.
+    """Qubit counts in qspectral's range syntax (:mod:`qspectral.ranges`; both ends included).
 
     Example:
         >>> parse_qubits("10:16:2"), parse_qubits("12,18"), parse_qubits("5")
         ([10, 12, 14, 16], [12, 18], [5])
     """
-    try:
-        if ":" in spec:
-            parts = [int(p) for p in spec.split(":")]
-            start, stop = parts[0], parts[1]
-            step = parts[2] if len(parts) > 2 else 1
-            counts = list(range(start, stop + 1, step))
-        else:
-            counts = [int(p) for p in spec.split(",")]
-    except ValueError:
-        counts = []
-    if not counts or min(counts) < 1:
-        raise QSpectralError(f"cannot read qubit counts {spec!r}; write e.g. 10:26:2, 12,18,22 or 20")
-    return counts
+    return parse_int_range(spec, minimum=1, what="qubit counts")
 
 
 def format_table(rows: list[BenchRow]) -> str:
