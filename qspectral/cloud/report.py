@@ -96,7 +96,12 @@ def counts_text(job: JobRecord, *, compare: bool) -> str:
 
 
 def result_json(job: JobRecord) -> dict[str, Any]:
-    """What ``qspectral jobs fetch ID --out FILE`` writes: counts by bitstring and the TV distance."""
+    """What ``qspectral jobs fetch ID --out FILE`` writes: the counts and the TV distance.
+
+    ``counts`` is ``{outcome integer: count}`` as documented (JSON writes the integer keys as
+    strings: ``{"5": 30}``); ``counts_by_bitstring`` gives the same counts as bitstrings with
+    classical bit 0 rightmost (:data:`BIT_ORDER`).
+    """
     return {
         "job": job.id,
         "provider": job.provider,
@@ -106,7 +111,8 @@ def result_json(job: JobRecord) -> dict[str, Any]:
         "shots": job.shots,
         "circuit_sha256": job.circuit_hash,
         "bit_order": BIT_ORDER,
-        "counts": {bitstring(k, job.num_bits): v for k, v in sorted((job.counts or {}).items())},
+        "counts": {str(k): v for k, v in sorted((job.counts or {}).items())},
+        "counts_by_bitstring": {bitstring(k, job.num_bits): v for k, v in sorted((job.counts or {}).items())},
         "tv_distance": job.tv_distance,
     }
 

@@ -65,9 +65,8 @@ def split_final_measurements(
             continue
         if isinstance(op, ControlFlowOp) or inst.clbits or not isinstance(op, Gate):
             raise UnsupportedCircuitError(
-                f"instruction {index} is '{op.name}', which is not a gate or a final measurement; "
-                "this needs a unitary circuit followed by measurements: remove resets, "
-                "classical control ('if') and mid-circuit measurements"
+                f"instruction {index} is '{op.name}', not a gate or a final measurement: only unitary "
+                "gates followed by final measurements are supported (no reset, 'if' or mid-circuit measurement)"
             )
         late = [q for q in qubits if q in clbit_of_qubit]
         if late:

@@ -40,7 +40,7 @@ def test_qasm_file_on_braket_local_and_result_file(home, tmp_path, capsys, versi
     out_file = tmp_path / "counts.json"
     assert main(["jobs", "fetch", job_id[:6], "--out", str(out_file)]) == 0
     data = json.loads(out_file.read_text())
-    assert data["counts"] == {"0101": 30} and data["tv_distance"] == 0.0 and data["backend"] == "local"
+    assert data["counts"] == {"5": 30} and data["counts_by_bitstring"] == {"0101": 30} and data["tv_distance"] == 0.0 and data["backend"] == "local"
     assert "rightmost character = classical bit 0" in data["bit_order"]
 
 
