@@ -23,19 +23,18 @@ def parse_int_range(spec: str, *, minimum: int = 0, what: str = "values") -> lis
     """
     text = str(spec).strip()
     try:
-        if ":" in text:
-            parts = [int(p) for p in text.split(":")]
-            if len(parts) not in (2, 3):
-                raise ValueError
-            start, stop = parts[0], parts[1]
-            step = parts[2] if len(parts) == 3 else 1
-            if step < 1:
-                raise InvalidParameterError(f"cannot read {what} {spec!r}: the step must be >= 1; write {SYNTAX}")
-            values = list(range(start, stop + 1, step))
-        else:
-            values = [int(p) for p in text.split(",")]
+        parts = [int(p) for p in text.split(":" if ":" in text else ",")]
     except ValueError:
         raise InvalidParameterError(f"cannot read {what} {spec!r}; write {SYNTAX}, e.g. 10:16:2") from None
+    if ":" in text:
+        if len(parts) not in (2, 3):
+            raise InvalidParameterError(f"cannot read {what} {spec!r}; write {SYNTAX}, e.g. 10:16:2")
+        step = parts[2] if len(parts) == 3 else 1
+        if step < 1:
+            raise InvalidParameterError(f"cannot read {what} {spec!r}: the step must be >= 1; write {SYNTAX}")
+        values = list(range(parts[0], parts[1] + 1, step))
+    else:
+        values = parts
     if not values:
         raise InvalidParameterError(f"{what} {spec!r} is empty (STOP below START?); write {SYNTAX}")
     if min(values) < minimum:

@@ -33,9 +33,10 @@ def test_compare_with_unknown_backend_exits_2_with_the_known_ones(capsys):
     assert "known backends are" in capsys.readouterr().err
 
 
-def test_compare_reports_a_memory_refusal_as_a_failed_row(capsys):
-    assert main(["compare", "--qubits", "40", "--backends", "qiskit", "--repeats", "1"]) == 1
-    assert "bytes" in capsys.readouterr().out
+def test_compare_refuses_a_size_no_backend_can_hold_in_one_line(capsys):
+    assert main(["compare", "--qubits", "40", "--backends", "qiskit", "--repeats", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no backend could run it" in err and "2**40 amplitudes" in err
 
 
 def test_console_script_is_installed():
@@ -61,3 +62,20 @@ def test_compare_random_circuit_and_qasm_file_agree_with_statevector(tmp_path, c
 def test_compare_qft_without_qubits_is_a_clear_error(capsys):
     assert main(["compare", "--circuit", "qft"]) == 2
     assert "needs --qubits" in capsys.readouterr().err
+
+
+def test_version_and_help_show_defaults_and_experiments(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"qspectral {version('qspectral')}\n"
+    assert main(["bench", "--help"]) == 0
+    bench_help = " ".join(capsys.readouterr().out.split())
+    assert "(default: 3)" in bench_help and "(default: 120.0)" in bench_help and "(default: results/bench)" in bench_help
+    assert main(["reproduce", "--help"]) == 0
+    from qspectral.experiments.registry import experiment_names
+
+    reproduce_help = capsys.readouterr().out
+    assert all(name in reproduce_help for name in experiment_names())
+    assert main(["--help"]) == 0
+    assert "``" not in capsys.readouterr().out
