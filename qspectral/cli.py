@@ -454,7 +454,8 @@ class _Version(argparse.Action):
             text = version("qspectral")
         except PackageNotFoundError:
             text = "unknown (not installed; run `pip install -e .`)"
-        parser.exit(0, f"qspectral {text}\n")
+        print(f"qspectral {text}")
+        parser.exit(0)
 
 
 def _experiment_names(argv: list[str]) -> list[str] | None:

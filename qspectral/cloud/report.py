@@ -11,8 +11,9 @@ Example:
     >>> store = JobStore(pathlib.Path(tempfile.mkdtemp()) / "jobs.sqlite")
     >>> job = store.create("local", "aer", "OPENQASM 3.0;", shots=4, num_bits=2)
     >>> job = store.transition(job.id, "submitted", remote_id="r")
-    >>> result_json(store.transition(job.id, "done", counts={1: 4}))["counts"]
-    {'01': 4}
+    >>> data = result_json(store.transition(job.id, "done", counts={1: 4}))
+    >>> data["counts"], data["counts_by_bitstring"]
+    ({'1': 4}, {'01': 4})
 """
 
 from __future__ import annotations

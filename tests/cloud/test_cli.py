@@ -87,11 +87,11 @@ def test_remote_job_without_wait_then_fetch(ibm_net, server, home, capsys):
     "argv, message",
     [
         (["submit", "qft"], "needs --qubits N"),
-        (["submit", "qft", "--qubits", "2", "--shots", "0"], "shots must be a positive integer"),
+        (["submit", "qft", "--qubits", "2", "--shots", "0"], "argument --shots: 0 is out of range"),
         (["submit", "qft", "--qubits", "2", "--backend", "ibm_brisbane"], "one backend, 'aer'"),
-        (["submit", "missing.qasm"], "'missing.qasm' is neither an OpenQASM program nor an existing file"),
-        (["jobs", "fetch", "nope"], "no job 'nope'"),
-        (["jobs", "cancel", "nope"], "no job 'nope'"),
+        (["submit", "missing.qasm"], "no circuit file 'missing.qasm'; check the path"),
+        (["jobs", "fetch", "nope"], "no job store at"),  # the jobs commands never create a store
+        (["jobs", "cancel", "nope"], "no job store at"),
     ],
 )
 def test_errors(home, capsys, argv, message):
