@@ -79,3 +79,43 @@ def test_version_and_help_show_defaults_and_experiments(capsys):
     assert all(name in reproduce_help for name in experiment_names())
     assert main(["--help"]) == 0
     assert "``" not in capsys.readouterr().out
+
+
+def test_bench_coefficients_honours_qubits_and_writes_every_file(tmp_path, capsys):
+    # Checked against PennyLane's qml.fourier.coefficients on default.qubit, at each size asked for.
+    status = main(["bench", "coefficients", "--qubits", "1:2", "--repeats", "1", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "n=1" in out and "n=2" in out
+    records = json.loads((tmp_path / "bench_coefficients.json").read_text())
+    assert [r["num_qubits"] for r in records] == [1, 2]
+    assert all(r["max_abs_diff"] < 1e-10 for r in records)
+    assert status == (0 if all(r["passed"] for r in records) else 1)
+    csv_lines = (tmp_path / "bench_coefficients.csv").read_text().splitlines()
+    assert len(csv_lines) == 3 and csv_lines[0].startswith("name,")
+    assert (tmp_path / "bench_coefficients.png").stat().st_size > 1000
+
+
+def test_bench_plot_has_integer_qubit_ticks_and_nothing_is_written_without_data(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from qspectral.sim.bench import write_result_files
+
+    captured = {}
+    original = plt.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        captured["ticks"] = [t for t in fig.axes[0].get_xticks() if 10 <= t <= 12]
+        return original(fig, *args, **kwargs)
+
+    plt.Figure.savefig = keep
+    try:
+        paths = write_result_files([{"n": 10}], tmp_path, "x", {"a": [(10, 1.0), (11, 2.0), (12, 3.0)]},
+                                   title="t", ylabel="s")
+    finally:
+        plt.Figure.savefig = original
+    assert len(paths) == 3 and captured["ticks"] == [10, 11, 12]
+    assert write_result_files([{"n": 10}], tmp_path / "none", "x", {"a": []}, title="t", ylabel="s") == []
+    assert not (tmp_path / "none").exists()

@@ -20,7 +20,7 @@ same tasks run serially in this process. Standard deviations are the sample std 
 one seed).
 
 Example:
-    >>> parse_sweep("seeds=0:3")
+    >>> parse_sweep("seeds=0:2")
     [0, 1, 2]
     >>> summarize([{"metrics": {"a": 1.0}}, {"metrics": {"a": 3.0}}])["a"]
     {'mean': 2.0, 'std': 1.4142135623730951, 'n': 2}
