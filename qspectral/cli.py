@@ -370,6 +370,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         raise UnsupportedCircuitError(f"{args.circuit}: {exc}") from None
     manager = _cloud_manager(args, "create")
     job = manager.submit(program, args.provider, args.backend, shots=args.shots)
+    args.job_id = job.id
     print(job.id, flush=True)
     return _finish(manager, job, args)
 
@@ -408,6 +409,7 @@ def _cmd_jobs(args: argparse.Namespace) -> int:
         print(f"job {job.id} cancelled")
     else:  # resubmit
         job = manager.resubmit(args.id)
+        args.job_id = job.id
         print(job.id, flush=True)
         return _finish(manager, job, args)
     return 0
@@ -590,11 +592,13 @@ def _interrupted(args: argparse.Namespace | None) -> str:
     """What Ctrl-C left behind, and how to resume."""
     command = getattr(args, "command", None)
     if command in ("submit", "jobs"):
-        return ("any job this command was sending or waiting for is recorded in the job store — "
-                "run `qspectral jobs sync` to reconcile it, then `qspectral jobs list`")
+        job = getattr(args, "job_id", None)
+        what = f"job {job} was left unfinished in the job store" if job else (
+            "any job this command was sending is recorded in the job store")
+        return f"{what}; run `qspectral jobs sync` to reconcile it, then `qspectral jobs list`"
     if command in ("reproduce", "report") and _sweeping(args):
-        return "finished seeds are saved — rerun the same command with --resume to run only the missing ones"
-    return "files listed as 'wrote' above are complete; nothing else was written — rerun the command"
+        return "finished seeds are saved; rerun the same command with --resume to run only the missing ones"
+    return "files listed as 'wrote' above are complete, nothing else was written; rerun the command"
 
 
 def main(argv: list[str] | None = None) -> int:

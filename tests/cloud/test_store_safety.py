@@ -108,3 +108,27 @@ def test_a_short_lock_is_waited_out(home, capsys):
         assert "state      done" in captured.out and "locked by another process; waited 1 s" in captured.err
     finally:
         holder.wait(timeout=30)
+
+
+def test_an_interrupted_submit_exits_130_and_sync_then_resubmit_recover_it(home, tmp_path):
+    import signal
+    from pathlib import Path
+
+    script = str(Path(sys.executable).with_name("qspectral"))
+    store = str(tmp_path / "jobs.sqlite")
+    proc = subprocess.Popen([script, "submit", "qft", "--qubits", "20", "--shots", "10000000", "--store", store],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    job_id = proc.stdout.readline().strip()  # recorded and sent; now running in that process
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert f"job {job_id} was left unfinished in the job store; run `qspectral jobs sync`" in err
+
+    def cli(*argv):
+        return subprocess.run([script, *argv, "--store", store], capture_output=True, text=True, timeout=300)
+
+    cancel = cli("jobs", "cancel", job_id)
+    assert cancel.returncode == 2 and "`qspectral jobs sync` marks the job needs_resubmit" in cancel.stderr
+    sync = cli("jobs", "sync")
+    assert sync.returncode == 0 and f"{job_id}  needs_resubmit" in sync.stdout
+    assert JobStore(store, mode="read").get(job_id).state == "needs_resubmit"
