@@ -190,7 +190,7 @@ def _cmd_circuits(args: argparse.Namespace) -> int:
         raise UsageError(f"no circuit library in {args.dir} (no manifest.json) — run `qspectral circuits export` first")
     try:
         results = verify_library(args.dir, args.backends)
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise UsageError(f"{args.dir}/manifest.json is damaged ({type(exc).__name__}: {exc}) — "
                          "rewrite the library with `qspectral circuits export`") from None
     print(f"{'circuit':<20} {'backend':<15} {'error':>10} {'tolerance':>10}  result")

@@ -27,6 +27,11 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("QSPECTRAL_HOME", str(tmp_path / "home"))
     (tmp_path / "file.txt").write_text("not a folder\n")
     (tmp_path / "folder").mkdir()
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "manifest.json").write_text('{"circuits": [')
+    (tmp_path / "dangling").mkdir()
+    (tmp_path / "dangling" / "manifest.json").write_text(
+        (Path(__file__).parents[1] / "circuits" / "manifest.json").read_text())
     store = tmp_path / "jobs.sqlite"
     assert main(["submit", "qft", "--qubits", "2", "--shots", "10", "--store", str(store)]) == 0
     return tmp_path
@@ -65,6 +70,8 @@ BAD = [
     (["reproduce", "spectral-bias", "--workers", "0"], "argument --workers: 0 is out of range"),
     (["report", "--sweep", "seeds=3:2"], "seeds '3:2' is empty"),
     (["circuits", "verify", "--dir", "{tmp}/folder"], "no circuit library in"),
+    (["circuits", "verify", "--dir", "{tmp}/broken"], "manifest.json is damaged (JSONDecodeError"),
+    (["circuits", "verify", "--dir", "{tmp}/dangling"], "rewrite the library with `qspectral circuits export`"),
     (["submit", "qft", "--qubits", "0"], "argument --qubits: 0 is out of range"),
     (["submit", "qft", "--qubits", "2", "--shots", "0"], "argument --shots: 0 is out of range"),
     (["submit", "qft", "--qubits", "2", "--shots", "1000000000000"], "give an integer between 1 and 10000000"),
