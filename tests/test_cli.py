@@ -71,7 +71,7 @@ def test_version_and_help_show_defaults_and_experiments(capsys):
     assert capsys.readouterr().out == f"qspectral {version('qspectral')}\n"
     assert main(["bench", "--help"]) == 0
     bench_help = " ".join(capsys.readouterr().out.split())
-    assert "(default: 3)" in bench_help and "(default: 120.0)" in bench_help and "(default: results/bench)" in bench_help
+    assert "(default: 3)" in bench_help and "seed of the inputs (default: 0)" in bench_help and "(default: 120.0)" in bench_help and "(default: results/bench)" in bench_help
     assert main(["reproduce", "--help"]) == 0
     from qspectral.experiments.registry import experiment_names
 
