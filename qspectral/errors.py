@@ -82,3 +82,15 @@ class JobStateError(QSpectralError, RuntimeError):
 
 class JobStoreBusyError(QSpectralError, TimeoutError):
     """The job store stayed locked by another process for longer than the wait allows."""
+
+
+class CircuitFileNotFoundError(QSpectralError, FileNotFoundError):
+    """A circuit file named on the command line or passed to ``load_qasm`` does not exist."""
+
+
+class JobStoreMissingError(QSpectralError, FileNotFoundError):
+    """The job store file does not exist (only ``qspectral submit`` creates one)."""
+
+
+class JobStoreUnusableError(QSpectralError, OSError):
+    """The job store file is corrupt, read-only for a write, or not a file; the message says what to do."""

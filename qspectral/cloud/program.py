@@ -30,9 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit import ClassicalRegister, ControlFlowOp, Gate
+from qiskit.circuit import ClassicalRegister
 
 from qspectral.errors import InvalidQubitsError, UnsupportedCircuitError
+from qspectral.quantum.measurements import split_final_measurements
 
 #: Above this many qubits the ideal distribution (a statevector simulation) is not computed.
 MAX_IDEAL_QUBITS = 20
@@ -63,65 +64,8 @@ class SamplingProgram:
             >>> SamplingProgram.from_circuit(qc).measured
             (2, 1)
         """
-        if not isinstance(circuit, QuantumCircuit):
-            raise TypeError(
-                f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}; load a .qasm "
-                "file with qspectral.quantum.qasm.load_qasm or build one with qiskit"
-            )
-        if circuit.parameters:
-            names = ", ".join(sorted(p.name for p in circuit.parameters)[:5])
-            raise UnsupportedCircuitError(
-                f"the circuit has unbound parameters ({names}); bind them with "
-                "circuit.assign_parameters({...}) before submitting"
-            )
-        unitary = QuantumCircuit(circuit.num_qubits, global_phase=circuit.global_phase)
-        clbit_of_qubit: dict[int, int] = {}
-        qubit_of_clbit: dict[int, int] = {}
-        for inst in circuit.data:
-            op = inst.operation
-            qubits = [circuit.find_bit(q).index for q in inst.qubits]
-            if op.name == "measure":
-                q, c = qubits[0], circuit.find_bit(inst.clbits[0]).index
-                if q in clbit_of_qubit:
-                    raise UnsupportedCircuitError(
-                        f"qubit {q} is measured twice; measure each qubit once, at the end"
-                    )
-                if c in qubit_of_clbit:
-                    raise UnsupportedCircuitError(
-                        f"classical bit {c} is written by two measurements; give each one its own bit"
-                    )
-                clbit_of_qubit[q], qubit_of_clbit[c] = c, q
-                continue
-            if op.name == "barrier":
-                unitary.append(op, [unitary.qubits[q] for q in qubits])
-                continue
-            if isinstance(op, ControlFlowOp) or inst.clbits or not isinstance(op, Gate):
-                raise UnsupportedCircuitError(
-                    f"the circuit contains '{op.name}', which is not a gate or a final measurement; "
-                    "cloud jobs take unitary gates followed by measurements: remove resets, "
-                    "classical control and mid-circuit measurements"
-                )
-            late = [q for q in qubits if q in clbit_of_qubit]
-            if late:
-                raise UnsupportedCircuitError(
-                    f"gate '{op.name}' acts on qubit {late[0]} after it was measured; mid-circuit "
-                    "measurements are not supported: move every measurement to the end"
-                )
-            unitary.append(op, [unitary.qubits[q] for q in qubits])
-        if not qubit_of_clbit:
-            if circuit.num_clbits:
-                raise UnsupportedCircuitError(
-                    f"the circuit has {circuit.num_clbits} classical bits but no measurement; "
-                    "add measurements or remove the classical register"
-                )
-            return cls(unitary, tuple(range(circuit.num_qubits)))
-        unread = [c for c in range(circuit.num_clbits) if c not in qubit_of_clbit]
-        if unread:
-            raise UnsupportedCircuitError(
-                f"classical bit {unread[0]} is never measured; measure into every classical bit or "
-                "remove the unused ones"
-            )
-        return cls(unitary, tuple(qubit_of_clbit[c] for c in range(circuit.num_clbits)))
+        unitary, measured = split_final_measurements(circuit)
+        return cls(unitary, measured)
 
     @classmethod
     def from_qasm3(cls, text: str) -> "SamplingProgram":

@@ -141,7 +141,8 @@ class Provider(ABC):
         """Ask the provider to cancel the job."""
         raise JobStateError(
             f"jobs on the in-process backend '{self.backend}' finish before the command that "
-            "submitted them returns; there is nothing to cancel"
+            "submitted them returns; there is nothing to cancel (if that command was interrupted, "
+            "`qspectral jobs sync` marks the job needs_resubmit and `qspectral jobs resubmit ID` runs it again)"
         )
 
     def failure_reason(self, remote_id: str) -> str:

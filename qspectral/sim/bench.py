@@ -40,6 +40,7 @@ from qspectral.conventions import apply_qft, random_state
 from qspectral.errors import QSpectralError
 from qspectral.quantum.qft import qft
 from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
+from qspectral.ranges import parse_int_range
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
 from qspectral.sim.compare import random_circuit
 from qspectral.timing import format_table as timing_table
@@ -187,25 +188,13 @@ def run_benchmark(
 
 
 def parse_qubits(spec: str) -> list[int]:
-    """Parse ``"10:26:2"`` (start:stop:step, stop included), ``"12,18,22"`` or ``"20"``.
+    """Qubit counts in qspectral's range syntax (:mod:`qspectral.ranges`; both ends included).
 
     Example:
         >>> parse_qubits("10:16:2"), parse_qubits("12,18"), parse_qubits("5")
         ([10, 12, 14, 16], [12, 18], [5])
     """
-    try:
-        if ":" in spec:
-            parts = [int(p) for p in spec.split(":")]
-            start, stop = parts[0], parts[1]
-            step = parts[2] if len(parts) > 2 else 1
-            counts = list(range(start, stop + 1, step))
-        else:
-            counts = [int(p) for p in spec.split(",")]
-    except ValueError:
-        counts = []
-    if not counts or min(counts) < 1:
-        raise QSpectralError(f"cannot read qubit counts {spec!r}; write e.g. 10:26:2, 12,18,22 or 20")
-    return counts
+    return parse_int_range(spec, minimum=1, what="qubit counts")
 
 
 def format_table(rows: list[BenchRow]) -> str:
@@ -223,34 +212,60 @@ def format_table(rows: list[BenchRow]) -> str:
     return timing_table(columns, cells)
 
 
-def write_outputs(rows: list[BenchRow], directory: str | Path, name: str) -> list[Path]:
-    """Write ``NAME.json``, ``NAME.csv`` and ``NAME.png`` (time vs qubits, log scale) into ``directory``."""
+def write_result_files(
+    records: list[dict],
+    directory: str | Path,
+    name: str,
+    series: dict[str, list[tuple[int, float]]],
+    *,
+    title: str,
+    ylabel: str,
+) -> list[Path]:
+    """Write ``NAME.json`` (every record), ``NAME.csv`` (one row per record, list fields left out)
+    and ``NAME.png`` (each series against qubits: integer ticks, log y, legend outside the axes).
+
+    Nothing is written when no series has a point: an empty plot would look like a result.
+    """
+    if not any(series.values()):
+        return []
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    records = [asdict(r) for r in rows]
     json_path, csv_path, png_path = (folder / f"{name}.{ext}" for ext in ("json", "csv", "png"))
     json_path.write_text(json.dumps(records, indent=2) + "\n")
     with csv_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[k for k in records[0] if k != "seconds"], extrasaction="ignore")
+        fields = [k for k, v in records[0].items() if not isinstance(v, (list, dict))]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for backend in dict.fromkeys(r.backend for r in rows):
-        points = [(r.num_qubits, r.median_seconds) for r in rows if r.backend == backend and r.median_seconds]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, points in series.items():
         if points:
-            ax.plot(*zip(*points), marker="o", label=backend)
+            ax.plot(*zip(*sorted(points)), marker="o", label=label)
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("qubits")
-    ax.set_ylabel("median wall time (s)")
-    ax.set_title(f"qspectral bench {rows[0].workload}")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)
     return [json_path, csv_path, png_path]
+
+
+def write_outputs(rows: list[BenchRow], directory: str | Path, name: str) -> list[Path]:
+    """Write ``NAME.json``, ``NAME.csv`` and ``NAME.png`` (time vs qubits, log scale) into ``directory``;
+    nothing when no row was timed."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for r in rows:
+        if r.median_seconds:
+            series.setdefault(r.backend, []).append((r.num_qubits, r.median_seconds))
+    return write_result_files([asdict(r) for r in rows], directory, name, series,
+                              title=f"qspectral bench {rows[0].workload}", ylabel="median wall time (s)")

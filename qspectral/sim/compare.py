@@ -79,20 +79,26 @@ def compare(
     backends: list[str] | None = None,
     *,
     initial_state: np.ndarray | None = None,
+    seed: int | None = None,
     reference: np.ndarray | None = None,
     repeats: int = 3,
     tolerance: float = TOLERANCE,
 ) -> list[ComparisonRow]:
     """Run ``circuit`` on each backend and compare with ``reference`` (default: Qiskit's Statevector).
 
-    A backend that cannot run (missing package, no GPU, not enough memory) gets a row with its
-    error and ``passed=False``; the others still run. Memory is checked for every backend before
-    the reference state is computed.
+    The input is ``initial_state``, else a seeded :func:`random_state` when ``seed`` is given,
+    else |0...0>. A backend that cannot run (missing package, no GPU, not enough memory) gets a row
+    with its error and ``passed=False``; the others still run. Memory is checked for every backend
+    before any state is allocated.
     """
     n = circuit.num_qubits
+    if repeats < 1:
+        raise QSpectralError(f"repeats must be >= 1, got {repeats}")
     rows, runnable = _memory_screen(n, backends)
     if not runnable:
         return rows
+    if initial_state is None and seed is not None:
+        initial_state = random_state(n, seed)
     if reference is None:
         start = Statevector(initial_state) if initial_state is not None else Statevector.from_int(0, 2**n)
         reference = start.evolve(circuit).data
