@@ -81,6 +81,7 @@ _TORCH_API = {
     **dict.fromkeys(("Denoising", "GaussianSensing", "Inpainting", "basis_pursuit", "deep_image_prior", "lasso",
                      "self_diffusion"), "qspectral.classical.inverse"),
     **dict.fromkeys(("ConvNet", "UNet"), "qspectral.classical.convnets"),
+    **dict.fromkeys(("EngineEstimator", "EngineSampler"), "qspectral.sim.primitives"),
     **dict.fromkeys(("report_all", "run_experiment", "write_run"), "qspectral.experiments.report"),
     **dict.fromkeys(("make_tasks", "parse_sweep", "run_sweep", "write_sweep"), "qspectral.experiments.sweep"),
 }
@@ -115,6 +116,9 @@ __all__ = [
     "backends",
     "check_memory",
     "compile_circuit",
+    # Qiskit V2 primitives on the engine (qspectral.sim.primitives); loaded on first use
+    "EngineEstimator",
+    "EngineSampler",
     "format_plan",
     "plan",
     "statevector_bytes",

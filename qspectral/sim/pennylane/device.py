@@ -62,7 +62,7 @@ from pennylane.ops.functions import bind_new_parameters
 from pennylane.transforms.core import CompilePipeline, transform
 from qiskit.circuit import Parameter
 
-from qspectral.errors import BackendUnavailableError, InvalidStateError, UnsupportedCircuitError
+from qspectral.errors import InvalidStateError, UnsupportedCircuitError
 from qspectral.kernels.measurements import (
     PauliSum,
     apply_local_matrix,
@@ -74,6 +74,7 @@ from qspectral.kernels.measurements import (
 from qspectral.sim.backends import check_memory
 from qspectral.sim.engine import compile_circuit, execute
 from qspectral.sim.pennylane_tape import pennylane_to_circuit
+from qspectral.sim.primitives import torch_device
 
 __all__ = ["EngineDevice", "UnsupportedOperationError"]
 
@@ -144,17 +145,6 @@ def _split_if_sampled(tape):
     return qml.transforms.split_non_commuting(tape)
 
 
-def _torch_device(device: str | torch.device) -> torch.device:
-    target = torch.device(device)
-    if target.type == "cuda" and not torch.cuda.is_available():
-        raise BackendUnavailableError(
-            f"device={str(device)!r} needs a CUDA build of torch and a visible NVIDIA GPU, but this torch "
-            f"({torch.__version__}) finds none; on a machine with a GPU install one with "
-            "pip install torch --index-url https://download.pytorch.org/whl/cu126, or use device='cpu'"
-        )
-    return target
-
-
 @simulator_tracking
 @single_tape_support
 class EngineDevice(Device):
@@ -179,7 +169,7 @@ class EngineDevice(Device):
         if str(dtype) not in _DTYPES:
             raise TypeError(f"dtype must be 'complex128' or 'complex64', got {dtype!r}")
         self._dtype = _DTYPES[str(dtype)]
-        self._torch_device = _torch_device(device)
+        self._torch_device = torch_device(device)
         super().__init__(wires=wires, shots=shots)
         if self.wires is not None:
             self._check_memory(len(self.wires))
