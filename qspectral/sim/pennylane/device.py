@@ -5,8 +5,9 @@ r"""The ``qspectral.engine`` PennyLane device: QNodes on qspectral's torch engin
 ``preprocess``) into gates the engine runs natively, converted by
 :func:`~qspectral.sim.pennylane_tape.pennylane_to_circuit` (``qml.QFT`` and its adjoint become one
 QFT block; QFTs written as ``Hadamard``/``ControlledPhaseShift``/``SWAP`` are recognised by the
-compiler), compiled once per circuit *structure* (rotation angles are symbolic, so a training loop
-or a parameter-shift batch reuses one program) and executed on a batch of states.
+compiler), compiled once per circuit *structure* and executed on a batch of states. Trainable
+(torch) and broadcast angles stay symbolic in the compiled program, so a training loop reuses one
+program; constant angles are folded in (so a QFT written as gates is still recognised).
 
 **Wire order** is PennyLane's: the device's first wire is the most significant bit, so
 ``qml.state()`` equals ``default.qubit``'s. **Measurements**: ``state``, ``density_matrix``,
@@ -258,7 +259,7 @@ class EngineDevice(Device):
         """``(program, values)``: the cached program of the ops' structure, and its parameter values."""
         symbolic_ops, values, key = [], [], [tuple(wire_order)]
         for op in ops:
-            if op.data and _base(op).name in SYMBOLIC_OPS:
+            if _base(op).name in SYMBOLIC_OPS and (op.batch_size is not None or any(_traced(d) for d in op.data)):
                 start = len(values)
                 symbols = [self._symbol(start + j) for j in range(len(op.data))]
                 symbolic_ops.append(bind_new_parameters(op, symbols))
