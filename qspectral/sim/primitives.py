@@ -114,7 +114,8 @@ def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device) -> 
         flat = bindings.as_array(params).reshape(-1, len(params))
         values = {p: torch.from_numpy(np.ascontiguousarray(flat[:, j], dtype=np.float64)) for j, p in enumerate(params)}
     with torch.no_grad():
-        return run_circuit(circuit, parameters=values, dtype=dtype, device=device)
+        states = run_circuit(circuit, parameters=values, dtype=dtype, device=device)
+    return states.expand(max(bindings.size, 1), -1)  # one row per parameter set, even without parameters
 
 
 def _check_broadcast(pub) -> None:
