@@ -89,10 +89,27 @@ def _axes(mask: int, n: int) -> list[int]:
     return [n - q for q in range(n) if mask >> q & 1]
 
 
-def _signed_sum(values: torch.Tensor, z_axes: list[int]) -> torch.Tensor:
-    """``sum_i values[b, i] * (-1)**popcount(i & z)`` for a ``(batch,) + (2,)*n`` tensor."""
-    others = [a for a in range(1, values.dim()) if a not in z_axes]
-    reduced = values.sum(dim=others) if others else values  # (batch,) + (2,)*len(z_axes)
+def _qubits(mask: int, n: int) -> list[int]:
+    if mask >> n:
+        raise InvalidQubitsError(f"a Pauli word acts on qubit {mask.bit_length() - 1} of a {n}-qubit state")
+    return [q for q in range(n) if mask >> q & 1]
+
+
+def _split_view(tensor: torch.Tensor, n: int, qubits) -> tuple[torch.Tensor, dict[int, int]]:
+    """View ``(batch, 2**n)`` as ``(batch, r0, 2, r1, 2, ..., rk)`` with each of ``qubits`` a dim of
+    its own and the other bits merged (few dims: fast reductions); also ``{qubit: its dim}``."""
+    shape, dim_of, top = [tensor.shape[0]], {}, n
+    for q in sorted(set(qubits), reverse=True):  # most significant first
+        shape += [2 ** (top - 1 - q), 2]
+        dim_of[q] = len(shape) - 1
+        top = q
+    return tensor.reshape(shape + [2**top]), dim_of
+
+
+def _signed_sum(values: torch.Tensor, z_dims: list[int]) -> torch.Tensor:
+    """``sum values * prod_{d in z_dims} (-1)**index_d`` over all but the batch dim: ``(batch,)``."""
+    others = [d for d in range(1, values.dim()) if d not in z_dims]
+    reduced = values.sum(dim=others) if others else values  # (batch,) + (2,)*len(z_dims)
     while reduced.dim() > 1:
         reduced = reduced.select(-1, 0) - reduced.select(-1, 1)
     return reduced
@@ -113,7 +130,8 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
 
     Real (the state's real dtype) when every coefficient is real, else complex. Terms sharing an
     X mask share one flipped product ``conj(psi[i ^ x]) psi[i]``; each term is then one signed
-    reduction of it. No ``2**n x 2**n`` matrix is built.
+    reduction of it; a term with X part pairs ``i`` with ``i ^ x`` and reads each pair once (half
+    the state). No ``2**n x 2**n`` matrix is built.
 
     Example:
         >>> import torch
@@ -122,26 +140,36 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
         [1.0000000000000002]
     """
     n = _qubits_of(state)
-    view = state.reshape((state.shape[0],) + (2,) * n)
-    real_dtype = state.real.dtype
-    total = torch.zeros(state.shape[0], dtype=real_dtype if paulis.is_real else state.dtype, device=state.device)
+    total = torch.zeros(state.shape[0], dtype=state.real.dtype if paulis.is_real else state.dtype,
+                        device=state.device)
     groups: dict[int, list[int]] = {}
     for t, x in enumerate(paulis.x):
         groups.setdefault(x, []).append(t)
+    probabilities = None
     for x, terms in groups.items():
-        x_axes = _axes(x, n)
-        if x_axes:
-            product = view.flip(x_axes).conj() * view
+        z_qubits = {t: _qubits(paulis.z[t], n) for t in terms}
+        x_qubits = _qubits(x, n)
+        if not x_qubits:  # diagonal terms: signed sums of |psi|^2
+            if probabilities is None:
+                probabilities = torch.view_as_real(state).square().sum(-1)
+            view, dim_of = _split_view(probabilities, n, set().union(*z_qubits.values()))
+            values = {t: _signed_sum(view, [dim_of[q] for q in z_qubits[t]]) for t in terms}
         else:
-            product = torch.view_as_real(view).square().sum(-1)  # |psi|^2, real
+            # pair i (bit h = 0) with i ^ x: sum_i conj(psi[i^x]) s(i) psi[i] = S + (-1)**ny conj(S),
+            # S = sum over the half with bit h = 0 of s(j) conj(psi[j^x]) psi[j]
+            h = x_qubits[-1]
+            view, dim_of = _split_view(state, n, set(x_qubits).union(*z_qubits.values()))
+            low, high = view.narrow(dim_of[h], 0, 1), view.narrow(dim_of[h], 1, 1)
+            flips = [dim_of[q] for q in x_qubits[:-1]]
+            product = (high.flip(flips) if flips else high).conj() * low
+            values = {}
+            for t in terms:
+                ny = bin(x & paulis.z[t]).count("1")
+                half = _signed_sum(product, [dim_of[q] for q in z_qubits[t] if q != h])
+                values[t] = ((half + (-1) ** ny * half.conj()) * 1j**ny).real
         for t in terms:
-            z = paulis.z[t]
-            ny = bin(x & z).count("1")
-            value = _signed_sum(product, _axes(z, n))
-            if value.is_complex():
-                value = (value * 1j**ny).real
             coeff = paulis.coeffs[t]
-            total = total + (value * coeff.real if paulis.is_real else value * complex(coeff))
+            total = total + (values[t] * coeff.real if paulis.is_real else values[t] * complex(coeff))
     return total
 
 
