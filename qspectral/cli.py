@@ -162,6 +162,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     if args.target in ("train", "coefficients"):
         return _bench_models(args)
+    if args.target == "integrations":
+        from qspectral.sim.bench_integrations import format_table, run_integrations, write_json
+
+        rows = run_integrations(repeats=args.repeats, seed=args.seed)
+        print(format_table(rows))
+        print(f"wrote {write_json(rows, args.out)}")
+        return 0 if all(r.agrees for r in rows) else 1
 
     from qspectral.sim.bench import format_table, parse_qubits, run_benchmark, write_outputs
 
@@ -284,8 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("bench", help="time simulators on a workload; table + JSON + CSV + PNG")
-    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients"],
-                   help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients")
+    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients",
+                                      "integrations"],
+                   help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients; "
+                        "integrations: the engine as a PennyLane device and Qiskit estimator")
     p.add_argument("--qubits", default="10:22:2", help="sizes: start:stop:step (stop included), a,b,c, or n")
     p.add_argument("--backends", nargs="+", default=None, help="backends (default: every available one)")
     p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128")
