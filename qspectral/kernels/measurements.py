@@ -115,6 +115,15 @@ def _signed_sum(values: torch.Tensor, z_dims: list[int]) -> torch.Tensor:
     return reduced
 
 
+def _diagonal_term(state: torch.Tensor, n: int, z_qubits: list[int]) -> torch.Tensor:
+    """``sum_i |psi_i|^2 (-1)**popcount(i & z)``: squared norms of the blocks that fix the Z bits (one
+    fused pass over the real view, no ``|psi|^2`` array), then the signs."""
+    view, dim_of = _split_view(torch.view_as_real(state).reshape(state.shape[0], -1), n + 1, [q + 1 for q in z_qubits])
+    z_dims = [dim_of[q + 1] for q in z_qubits]
+    others = [d for d in range(1, view.dim()) if d not in z_dims]
+    return _signed_sum(torch.linalg.vector_norm(view, dim=others, keepdim=True).square(), z_dims)
+
+
 def _sign(z_axes: list[int], n: int, dtype: torch.dtype, device) -> torch.Tensor:
     """The parity signs ``(-1)**popcount(i & z)`` as a broadcastable ``(1,) + (2 or 1,)*n`` tensor."""
     sign = torch.ones([1] * (n + 1), dtype=dtype, device=device)
@@ -145,15 +154,11 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
     groups: dict[int, list[int]] = {}
     for t, x in enumerate(paulis.x):
         groups.setdefault(x, []).append(t)
-    probabilities = None
     for x, terms in groups.items():
         z_qubits = {t: _qubits(paulis.z[t], n) for t in terms}
         x_qubits = _qubits(x, n)
-        if not x_qubits:  # diagonal terms: signed sums of |psi|^2
-            if probabilities is None:
-                probabilities = torch.view_as_real(state).square().sum(-1)
-            view, dim_of = _split_view(probabilities, n, set().union(*z_qubits.values()))
-            values = {t: _signed_sum(view, [dim_of[q] for q in z_qubits[t]]) for t in terms}
+        if not x_qubits:  # diagonal terms: signed sums of |psi|^2, one read of the state each
+            values = {t: _diagonal_term(state, n, z_qubits[t]) for t in terms}
         else:
             # pair i (bit h = 0) with i ^ x: sum_i conj(psi[i^x]) s(i) psi[i] = S + (-1)**ny conj(S),
             # S = sum over the half with bit h = 0 of s(j) conj(psi[j^x]) psi[j]
