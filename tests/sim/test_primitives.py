@@ -167,3 +167,26 @@ def test_bad_input_gives_clear_errors():
     if not torch.cuda.is_available():
         with pytest.raises(BackendUnavailableError, match="pip install torch"):
             EngineSampler(device="cuda")
+
+
+def test_readme_snippets_run_and_match_references():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Use the engine from PennyLane and Qiskit", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in section.split("```python")[1:]]
+    assert len(blocks) == 2
+    import pennylane as qml
+
+    pl_space: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), pl_space)
+    ref = qml.QNode(pl_space["circuit"].func, qml.device("default.qubit", wires=4), interface="torch")
+    x = torch.tensor([0.1, 0.7], requires_grad=True)
+    ref(x).sum().backward()
+    np.testing.assert_allclose(pl_space["x"].grad.numpy(), x.grad.numpy(), atol=1e-8)
+    qk_space: dict = {}
+    exec(compile(blocks[1], "README.md", "exec"), qk_space)
+    qc = qk_space["qc"].remove_final_measurements(inplace=False)
+    ref_evs = StatevectorEstimator().run([(qc, SparsePauliOp(["ZII", "XXI"]), np.linspace(0, 1, 5))]).result()
+    np.testing.assert_allclose(qk_space["evs"], ref_evs[0].data.evs, atol=1e-10)
+    assert sum(qk_space["counts"].values()) == 1000
