@@ -256,29 +256,41 @@ class EngineDevice(Device):
         return self._parameters[index]
 
     def _compiled(self, ops: Sequence, wire_order) -> tuple:
-        """``(program, values)``: the cached program of the ops' structure, and its parameter values."""
-        symbolic_ops, values, key = [], [], [tuple(wire_order)]
+        """``(program, values)``: the cached program of the ops' structure, and its parameter values.
+
+        Trainable (torch) and broadcast angles of :data:`SYMBOLIC_OPS` become Qiskit parameters
+        ``theta[k]`` (``values[k]`` their values), everything else is part of the cache key."""
+        symbolic, values, key = [], [], [tuple(wire_order)]
         for op in ops:
-            if _base(op).name in SYMBOLIC_OPS and (op.batch_size is not None or any(_traced(d) for d in op.data)):
-                start = len(values)
-                symbols = [self._symbol(start + j) for j in range(len(op.data))]
-                symbolic_ops.append(bind_new_parameters(op, symbols))
+            is_symbolic = _base(op).name in SYMBOLIC_OPS and (
+                op.batch_size is not None or any(_traced(d) for d in op.data))
+            symbolic.append(is_symbolic)
+            if is_symbolic:
                 values.extend(op.data)
                 key.append((op.name, tuple(op.wires), len(op.data)))
             else:
-                symbolic_ops.append(op)
-                data = tuple(np.asarray(qml.math.unwrap(d)).tobytes() for d in op.data)
-                key.append((op.name, tuple(op.wires), data))
+                key.append((op.name, tuple(op.wires), tuple(np.asarray(qml.math.unwrap(d)).tobytes() for d in op.data)))
         key = tuple(key)
         program = self._programs.get(key)
         if program is None:
-            program = compile_circuit(pennylane_to_circuit(symbolic_ops, wire_order))
+            program = compile_circuit(pennylane_to_circuit(self._with_symbols(ops, symbolic), wire_order))
             self._programs[key] = program
             if len(self._programs) > _PROGRAM_CACHE_SIZE:
                 self._programs.popitem(last=False)
         else:
             self._programs.move_to_end(key)
         return program, values
+
+    def _with_symbols(self, ops: Sequence, symbolic: Sequence[bool]) -> list:
+        """``ops`` with the parameters of the symbolic ones replaced by ``theta[0], theta[1], ...``."""
+        out, count = [], 0
+        for op, is_symbolic in zip(ops, symbolic):
+            if is_symbolic:
+                out.append(bind_new_parameters(op, [self._symbol(count + j) for j in range(len(op.data))]))
+                count += len(op.data)
+            else:
+                out.append(op)
+        return out
 
     def _value(self, value):
         if isinstance(value, torch.Tensor):
