@@ -107,7 +107,6 @@ def _split_final_measurements(circuit: QuantumCircuit) -> tuple[QuantumCircuit, 
 
 def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device) -> torch.Tensor:
     """The final states for every parameter set of ``bindings`` (flattened), ``(max(size, 1), 2**n)``."""
-    check_memory(circuit.num_qubits, "engine", np.complex128 if dtype == torch.complex128 else np.complex64)
     params = list(circuit.parameters)
     values = {}
     if params:
@@ -116,6 +115,11 @@ def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device) -> 
     with torch.no_grad():
         states = run_circuit(circuit, parameters=values, dtype=dtype, device=device)
     return states.expand(max(bindings.size, 1), -1)  # one row per parameter set, even without parameters
+
+
+def _check_memory(circuit: QuantumCircuit, dtype: torch.dtype) -> None:
+    """InsufficientMemoryError (with the bytes needed) when the circuit's states would not fit."""
+    check_memory(circuit.num_qubits, "engine", np.complex128 if dtype == torch.complex128 else np.complex64)
 
 
 def _check_broadcast(pub) -> None:
@@ -165,6 +169,7 @@ class EngineEstimator(BaseEstimatorV2):
                     "EngineEstimator needs circuits without measurements, resets or classical control; "
                     "remove them (circuit.remove_final_measurements())"
                 )
+            _check_memory(pub.circuit, self._dtype)
         job = PrimitiveJob(self._run, coerced)
         job._submit()
         return job
@@ -221,6 +226,8 @@ class EngineSampler(BaseSamplerV2):
         shots = self._default_shots if shots is None else shots
         coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
         split = [_split_final_measurements(pub.circuit) for pub in coerced]  # errors before any work
+        for pub in coerced:
+            _check_memory(pub.circuit, self._dtype)
         job = PrimitiveJob(self._run, list(zip(coerced, split)))
         job._submit()
         return job

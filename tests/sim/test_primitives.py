@@ -12,7 +12,12 @@ from qiskit.primitives import StatevectorEstimator, StatevectorSampler
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from qspectral import EngineEstimator, EngineSampler
-from qspectral.errors import BackendUnavailableError, InvalidParameterError, UnsupportedCircuitError
+from qspectral.errors import (
+    BackendUnavailableError,
+    InsufficientMemoryError,
+    InvalidParameterError,
+    UnsupportedCircuitError,
+)
 
 
 def _random_circuit(rng, n: int) -> QuantumCircuit:
@@ -164,6 +169,13 @@ def test_bad_input_gives_clear_errors():
         EngineEstimator().run([(pqc, [SparsePauliOp("Z")] * 3, [[0.1], [0.2]])])
     with pytest.raises(UnsupportedCircuitError, match="without measurements"):
         EngineEstimator().run([(qc, SparsePauliOp("ZZ"))])
+    big = QuantumCircuit(60)
+    big.h(0)
+    with pytest.raises(InsufficientMemoryError, match="bytes"):
+        EngineEstimator().run([(big, SparsePauliOp("Z" * 60))])
+    big.measure_all()
+    with pytest.raises(InsufficientMemoryError, match="bytes"):
+        EngineSampler().run([big])
     if not torch.cuda.is_available():
         with pytest.raises(BackendUnavailableError, match="pip install torch"):
             EngineSampler(device="cuda")
@@ -190,3 +202,28 @@ def test_readme_snippets_run_and_match_references():
     ref_evs = StatevectorEstimator().run([(qc, SparsePauliOp(["ZII", "XXI"]), np.linspace(0, 1, 5))]).result()
     np.testing.assert_allclose(qk_space["evs"], ref_evs[0].data.evs, atol=1e-10)
     assert sum(qk_space["counts"].values()) == 1000
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA build of torch and an NVIDIA GPU")
+def test_cuda_primitives_match_statevector_references():
+    rng = np.random.default_rng(21)
+    pubs = [_random_pub(rng) for _ in range(20)]
+    got = EngineEstimator(device="cuda").run(pubs).result()
+    ref = StatevectorEstimator().run(pubs).result()
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g.data.evs, r.data.evs, atol=1e-10)
+    got32 = EngineEstimator(device="cuda", dtype="complex64").run(pubs).result()
+    for g, r in zip(got32, ref):
+        np.testing.assert_allclose(g.data.evs, r.data.evs, atol=1e-4)
+    qc = _measured_circuit(rng, 4)
+    params = rng.uniform(-np.pi, np.pi, size=qc.num_parameters)
+    first = EngineSampler(seed=2, device="cuda").run([(qc, params)], shots=20000).result()[0].data.beta
+    again = EngineSampler(seed=2, device="cuda").run([(qc, params)], shots=20000).result()[0].data.beta
+    assert first.get_bitstrings() == again.get_bitstrings()
+    order = [qc.find_bit(i.qubits[0]).index for i in qc.data if i.operation.name == "measure" and i.clbits[0] in qc.cregs[1]]
+    exact = Statevector(qc.assign_parameters(params).remove_final_measurements(inplace=False)).probabilities(order)
+    freq = np.zeros(16)
+    for value, count in first.get_int_counts().items():
+        freq[value] = count / 20000
+    assert 0.5 * np.abs(freq - exact).sum() < 1.5 * np.sqrt(16 / 20000)
