@@ -182,6 +182,20 @@ def test_qfts_run_as_one_fft_step():
                                qml.execute([tape], qml.device("default.qubit", wires=4))[0], atol=1e-12)
 
 
+def test_mid_circuit_measurements_are_deferred():
+    def circuit(x):
+        qml.RY(x, wires=0)
+        m = qml.measure(0)
+        qml.cond(m, qml.PauliX)(1)
+        qml.Hadamard(0)
+        return qml.expval(qml.PauliZ(1)), qml.probs(wires=[0, 1])
+
+    got = qml.QNode(circuit, qml.device("qspectral.engine", wires=3))(0.7)  # wire 2 holds the measurement
+    ref = qml.QNode(circuit, qml.device("default.qubit", wires=3))(0.7)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, atol=1e-12)
+
+
 def test_shots_are_seeded_and_unbiased():
     def circuit():
         qml.Hadamard(0)

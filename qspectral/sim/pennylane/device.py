@@ -14,7 +14,8 @@ program; constant angles are folded in (so a QFT written as gates is still recog
 ``probs`` (any wires, or an observable's eigenbasis), ``expval``/``var`` of Pauli sums (no dense
 matrix: :func:`~qspectral.kernels.measurements.pauli_expectation`) and of ``Hermitian``/
 ``Projector`` observables on a few wires; with shots also ``sample`` and ``counts``, and shot
-vectors. Parameter broadcasting runs the batch in one pass.
+vectors. Parameter broadcasting runs the batch in one pass. Mid-circuit measurements are
+deferred (``qml.defer_measurements``).
 
 **Differentiation**: ``diff_method="backprop"`` with the torch interface (gradients flow through
 the engine), or any device-independent method (``parameter-shift``, ``finite-diff``, ...).
@@ -214,6 +215,10 @@ class EngineDevice(Device):
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None) -> CompilePipeline:
         config = execution_config or ExecutionConfig()
         program = CompilePipeline()
+        # mid-circuit measurements become controlled gates (qml.defer_measurements; a measured wire
+        # that is used again needs a spare wire of the device)
+        program.add_transform(qml.defer_measurements, allow_postselect=False,
+                              num_wires=None if self.wires is None else len(self.wires))
         program.add_transform(validate_device_wires, self.wires, name=self.name)
         program.add_transform(decompose, stopping_condition=_accepts, decomposer=_decomposition, name=self.name)
         program.add_transform(validate_measurements, name=self.name)
