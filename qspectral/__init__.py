@@ -61,6 +61,7 @@ _LAZY = exports({
     "qspectral.sim.pennylane.tape": ("pennylane_to_circuit",),
     "qspectral.sim.memory": ("format_plan", "plan", "statevector_bytes"),
     "qspectral.sim.engine": ("compile_circuit", "run_circuit"),
+    "qspectral.sim.primitives": ("EngineEstimator", "EngineSampler"),
 })
 _NAMESPACES = ("classical", "cloud", "experiments", "quantum", "sim", "spectral")
 #: Names that were top-level before the namespaces: they still work, with a DeprecationWarning,
@@ -142,6 +143,9 @@ __all__ = [
     "check_memory",
     "compile_circuit",
     "pennylane_to_circuit",
+    # Qiskit V2 primitives on the engine (qspectral.sim.primitives)
+    "EngineEstimator",
+    "EngineSampler",
     "register_backend",
     "run_circuit",
     "simulate",

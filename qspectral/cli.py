@@ -283,6 +283,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     _output_folder(args.out)
     if args.target in ("train", "coefficients"):
         return _bench_models(args)
+    if args.target == "integrations":
+        from qspectral.sim.bench_integrations import format_table, run_integrations, write_json
+
+        if args.backends is not None or args.dtype is not None or (args.qubits and len(args.qubits) > 1):
+            raise UsageError("bench integrations races the engine against lightning.qubit, default.qubit and "
+                             "Aer's EstimatorV2 in complex128 — drop --backends and --dtype, give one --qubits size")
+        rows = run_integrations(qubits=args.qubits[0] if args.qubits else 20, repeats=args.repeats, seed=args.seed)
+        print(format_table(rows))
+        print(f"wrote {write_json(rows, args.out)}")
+        return 0 if all(r.agrees for r in rows) else 1
+
     if args.device != "cpu":
         raise UsageError(f"--device applies to train and coefficients — for {args.target} on a GPU "
                          "use --backends engine.gpu aer.gpu lightning.gpu")
@@ -492,8 +503,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("bench", help="time simulators on a workload; table + JSON + CSV + PNG")
-    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients"],
-                   help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients")
+    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients",
+                                      "integrations"],
+                   help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients; "
+                        "integrations: the engine as a PennyLane device and Qiskit estimator")
     p.add_argument("--qubits", type=_qubit_range, default=None,
                    help=f"sizes: {SYNTAX} (default: 10:22:2; train and coefficients: 4)")
     p.add_argument("--backends", nargs="+", default=None, help=backends_help + "; simulator workloads only")
