@@ -229,6 +229,7 @@ class _Sharded:
         self.wire_of: dict = {}  # during a QFT: output label ("k", j) -> the wire it will be
         # Wires that must be global at the end: those whose output qubit is a global position.
         self.final_global = set(program.output_wires[self.local :])
+        self.final_position = {w: q for q, w in enumerate(program.output_wires) if q >= self.local}
 
     # -- where things are --------------------------------------------------------------------
     def position(self, labels: Sequence) -> list[int]:
@@ -281,7 +282,16 @@ class _Sharded:
             raise InvalidParameterError(
                 f"a step needs {len(needed)} wires local but a rank has only {self.local} local qubits; use fewer ranks"
             )
-        self.exchange(list(zip(free, self.position(wanted))))
+        victims, targets = free[: len(wanted)], self.position(wanted)
+        pairs = []
+        for p in victims:  # a wire that must end global goes straight to its final position
+            label = self.holder[p]
+            final = self.final_position.get(self.wire_of.get(label) if isinstance(label, tuple) else label)
+            if final in targets:
+                targets.remove(final)
+                pairs.append((p, final))
+        rest = [p for p in victims if all(p != q for q, _ in pairs)]
+        self.exchange(pairs + list(zip(rest, targets)))
 
     def exchange(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Swap the labels of (local position, global position) ``pairs``: one all-to-all.
@@ -442,8 +452,8 @@ class _Sharded:
             if not part:
                 continue
             first = part[0][1]
-            u = sum(((torch.arange(2 ** len(part)) >> i) & 1) << (first + i) for i in range(len(part)))
-            v = offset + sum(((torch.arange(2 ** len(x_local)) >> i) & 1) << j for i, j in enumerate(x_local))
+            u = _spread(range(first, first + len(part)))
+            v = offset + _spread(x_local)
             turns = (u[None, :] * v[:, None]) % 2**m  # exact integer phase; row: x bits, column: k bits
             angle = turns.double() * (sign * 2 * math.pi / 2**m)
             table = torch.polar(torch.ones((), dtype=torch.float64), angle).to(self.state.dtype).to(self.state.device)
@@ -473,6 +483,15 @@ class _Sharded:
         self.relayout_local(target[: self.local])
         self.spare = None
         return self.state
+
+
+def _spread(bits: Sequence[int]) -> torch.Tensor:
+    """For each index ``i < 2**len(bits)``, the integer with bit ``bits[t]`` set where bit ``t`` of ``i`` is."""
+    index = torch.arange(2 ** len(bits))
+    value = torch.zeros_like(index)
+    for t, bit in enumerate(bits):
+        value |= ((index >> t) & 1) << bit
+    return value
 
 
 _APPLY = {
