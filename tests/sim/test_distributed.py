@@ -25,7 +25,7 @@ from qspectral.sim.engine.distributed import Comm, check_shardable, compile_for,
 WORKER = Path(__file__).with_name("distributed_worker.py")
 
 
-def launch(tmp_path: Path, world: int, job: str, timeout: float = 240, **spec) -> tuple[dict, list[int]]:
+def launch(tmp_path: Path, world: int, job: str, wait: float = 240, **spec) -> tuple[dict, list[int]]:
     """Run ``job`` on ``world`` rank processes; rank 0's JSON result and every exit code."""
     spec = {"job": job, "world": world, "store": str(tmp_path / f"store-{job}-{world}"),
             "out": str(tmp_path / f"out-{job}-{world}.json"), **spec}
@@ -36,7 +36,7 @@ def launch(tmp_path: Path, world: int, job: str, timeout: float = 240, **spec) -
              for rank in range(world)]
     codes, logs = [], []
     for proc in procs:
-        out, _ = proc.communicate(timeout=timeout)
+        out, _ = proc.communicate(timeout=wait)
         codes.append(proc.returncode)
         logs.append(out)
     result_path = Path(spec["out"])
@@ -91,7 +91,7 @@ def test_a_full_qft_needs_the_minimum_number_of_exchanges(tmp_path, world):
 @pytest.mark.slow
 def test_a_rank_that_dies_makes_the_others_fail_clearly_not_hang(tmp_path):
     start = time.perf_counter()
-    result, codes = launch(tmp_path, 2, "die", qubits=16, timeout=120, **{"timeout": 30})
+    result, codes = launch(tmp_path, 2, "die", qubits=16, wait=120, timeout=30)
     assert codes[1] == 17 and codes[0] == 0
     assert result["error"] is not None and "another rank died" in result["error"]
     assert result["seconds"] < 30 and time.perf_counter() - start < 120
