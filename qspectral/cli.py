@@ -305,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bench-dir", default="results/bench", help="where qspectral bench wrote bench_qft_<dtype>.json")
     p.set_defaults(func=_cmd_plan)
 
+    from qspectral.sim.engine import run_command
+
+    p = sub.add_parser("run", help="run one circuit on one backend; the engine shards it over ranks (torchrun, MPI, Slurm)")
+    run_command.add_arguments(p)
+    p.set_defaults(func=run_command.run_command)
+
     experiment = argparse.ArgumentParser(add_help=False)
     modes = experiment.add_mutually_exclusive_group()
     modes.add_argument("--quick", dest="mode", action="store_const", const="quick", help="the quick config (about a minute)")
