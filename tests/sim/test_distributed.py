@@ -113,3 +113,74 @@ def test_too_many_ranks_for_the_circuit_are_refused_before_any_work():
     program = compile_for(qft(5), Comm(0, 8))
     with pytest.raises(InvalidParameterError, match="use at most 4 ranks"):
         check_shardable(program, Comm(0, 8))
+
+
+def _cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qspectral.cli", *argv], capture_output=True, text=True,
+                          cwd=cwd, timeout=240)
+
+
+@pytest.mark.slow
+def test_qspectral_run_on_two_ranks_writes_the_qft_assembled_and_per_rank(tmp_path):
+    """``--ranks 2`` starts two processes through torchrun; both outputs equal sqrt(N) ifft."""
+    from qspectral.conventions import random_state
+
+    psi = random_state(12, 5)
+    np.save(tmp_path / "psi.npy", psi)
+    expect = np.sqrt(2**12) * np.fft.ifft(psi)
+    done = _cli("run", "qft", "--qubits", "12", "--ranks", "2", "--initial-state", "psi.npy", "--out", "out.npy",
+                "--probs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "on 2 rank(s)" in done.stdout and "3 exchange(s)" in done.stdout
+    assert np.abs(np.load(tmp_path / "out.npy") - expect).max() < 1e-12
+    top = np.argsort(np.abs(expect) ** 2)[::-1][:2]
+    assert all(f"{i:012b}" in done.stdout for i in top)
+
+    done = _cli("run", "qft", "--qubits", "12", "--ranks", "2", "--initial-state", "psi.npy", "--out", "split.npy",
+                "--split-out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    index = json.loads((tmp_path / "split.index.json").read_text())
+    parts = [np.load(tmp_path / f["file"]) for f in index["files"]]
+    assert [f["offset"] for f in index["files"]] == [0, 2**11]
+    assert np.abs(np.concatenate(parts) - expect).max() < 1e-12
+
+
+def test_qspectral_run_on_a_single_process_backend(tmp_path):
+    from qiskit import QuantumCircuit, qasm2
+
+    from qspectral.cli import main
+
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.cx(0, 2)
+    (tmp_path / "bell.qasm").write_text(qasm2.dumps(qc))
+    assert main(["run", str(tmp_path / "bell.qasm"), "--backend", "aer", "--out", str(tmp_path / "o.npy")]) == 0
+    expect = np.zeros(8)
+    expect[[0, 5]] = 2**-0.5
+    assert np.abs(np.load(tmp_path / "o.npy") - expect).max() < 1e-12
+
+
+def test_a_state_too_big_for_a_rank_is_refused_before_any_work(tmp_path, capsys):
+    from qspectral.cli import main
+    from qspectral.errors import InsufficientMemoryError
+    from qspectral.sim.memory import check_rank_memory
+
+    with pytest.raises(InsufficientMemoryError, match=r"needs 48 GiB per rank .* use at least 1024 ranks"):
+        check_rank_memory(34, 16, "complex128", 2**30, where="rank 0")
+    start = time.perf_counter()
+    assert main(["run", "qft", "--qubits", "44", "--out", str(tmp_path / "o.npy")]) == 2
+    assert "per rank" in capsys.readouterr().err and time.perf_counter() - start < 30
+    assert not (tmp_path / "o.npy").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--ranks", "3"], "power of two"),
+    (["--backend", "nope"], "unknown backend"),
+    (["--shots", "-1"], "--shots must be >= 0"),
+    (["--out", "state.txt"], ".npy"),
+])
+def test_bad_run_options_are_refused_with_the_fix(argv, message, capsys):
+    from qspectral.cli import main
+
+    assert main(["run", "qft", "--qubits", "4", *argv]) == 2
+    assert message in capsys.readouterr().err
