@@ -82,3 +82,7 @@ class JobStateError(QSpectralError, RuntimeError):
 
 class JobStoreBusyError(QSpectralError, TimeoutError):
     """The job store stayed locked by another process for longer than the wait allows."""
+
+
+class RankFailureError(QSpectralError, RuntimeError):
+    """Another rank of a distributed run died or stopped answering."""

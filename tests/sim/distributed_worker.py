@@ -142,7 +142,8 @@ def _die(spec: dict, comm) -> dict:
     import torch
 
     from qspectral import qft
-    from qspectral.sim.engine.distributed import RankFailureError, compile_for, execute_sharded, local_slice
+    from qspectral.errors import RankFailureError
+    from qspectral.sim.engine.distributed import compile_for, execute_sharded, local_slice
 
     n = spec["qubits"]
     if comm.rank == 1:

@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.distributed as dist
 
-from qspectral.errors import InvalidParameterError, QSpectralError, UnsupportedCircuitError
+from qspectral.errors import InvalidParameterError, RankFailureError, UnsupportedCircuitError
 from qspectral.kernels.fft import fft_bits, qft_orders
 from qspectral.kernels.layout import diagonal_at, is_contiguous_block, matrix_at, multiplexed_at, permute_positions
 from qspectral.kernels.states import REAL_DTYPE
@@ -72,10 +72,6 @@ from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, Mult
 ONE_STAGE_BITS = 16
 #: Seconds a rank waits for the others in one exchange before it gives up (a dead or stuck rank).
 DEFAULT_TIMEOUT_S = 300.0
-
-
-class RankFailureError(QSpectralError, RuntimeError):
-    """Another rank died or stopped answering during a distributed run."""
 
 
 @dataclass(frozen=True)
