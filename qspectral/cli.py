@@ -146,6 +146,12 @@ def _nothing_ran(rows) -> None:
                          "`qspectral plan --qubits N` shows what fits where")
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from qspectral.sim.engine.run_command import run_command
+
+    return run_command(args)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from qspectral.sim.compare import compare, compare_qft, format_table, random_circuit, write_json
 
@@ -529,6 +535,24 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--gpu-memory", type=_float_type(0), default=80.0, help="GiB per GPU assumed for the routes")
     p.add_argument("--bench-dir", default="results/bench", help="where qspectral bench wrote bench_qft_<dtype>.json")
     p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("run", help="run one circuit on one backend; the engine shards it over ranks (torchrun, MPI, Slurm)")
+    p.add_argument("circuit", help="an OpenQASM 2/3 file, or a built-in: qft, random (with --qubits)")
+    p.add_argument("--qubits", type=QUBITS, default=None, help="qubits of a built-in circuit")
+    p.add_argument("--depth", type=POSITIVE, default=20, help="depth of the random circuit")
+    p.add_argument("--inverse", action="store_true", help="qft: the inverse QFT")
+    p.add_argument("--backend", default="engine",
+                   help="engine (CPU, sharded over the ranks), engine.gpu (CUDA), or any single-process backend")
+    p.add_argument("--dtype", choices=["complex128", "complex64"], default="complex128", help="amplitude type")
+    p.add_argument("--initial-state", default=None, help="a .npy file of 2**n amplitudes (default: |0...0>)")
+    p.add_argument("--out", default=None, help="write the final state to this .npy file (or one file per rank)")
+    p.add_argument("--split-out", action="store_true", help="write one file per rank even when the state fits rank 0")
+    p.add_argument("--probs", type=NON_NEGATIVE, default=0, metavar="K", help="print the K most probable basis states")
+    p.add_argument("--shots", type=NON_NEGATIVE, default=0, help="sample this many measurements and print the counts")
+    p.add_argument("--seed", type=NON_NEGATIVE, default=0, help="seed of the random circuit and of the shots")
+    p.add_argument("--ranks", type=POSITIVE, default=None, help="start this many local processes through torchrun")
+    p.add_argument("--timeout", type=_float_type(0), default=300.0, help="seconds a rank waits for the others")
+    p.set_defaults(func=_cmd_run)
 
     argv = sys.argv[1:] if argv is None else argv
     names = _experiment_names(argv)

@@ -94,3 +94,7 @@ class JobStoreMissingError(QSpectralError, FileNotFoundError):
 
 class JobStoreUnusableError(QSpectralError, OSError):
     """The job store file is corrupt, read-only for a write, or not a file; the message says what to do."""
+
+
+class RankFailureError(QSpectralError, RuntimeError):
+    """Another rank of a distributed run died or stopped answering."""
