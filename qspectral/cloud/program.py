@@ -83,7 +83,7 @@ class SamplingProgram:
             >>> _ = qc.reset(1); SamplingProgram.from_circuit(qc).ideal_source
             'estimated from 20000 noiseless Aer shots (dynamic circuit: no statevector)'
         """
-        dynamic = dynamic_instruction(circuit)
+        dynamic = dynamic_instruction(circuit) if isinstance(circuit, QuantumCircuit) else None
         if dynamic is None or circuit.parameters:  # the second raises the unbound-parameters error
             unitary, measured = split_final_measurements(circuit)
             return cls(unitary, measured)
