@@ -142,7 +142,7 @@ def _nothing_ran(rows) -> None:
     """Exit 2 with one line when every backend was refused (memory, missing package)."""
     if rows and all(r.median_seconds is None for r in rows):
         first = rows[0]
-        raise UsageError(f"no backend could run it ({first.backend}: {first.error}) — "
+        raise UsageError(f"no backend could run it ({first.backend}: {first.error or first.note}) — "
                          "`qspectral plan --qubits N` shows what fits where")
 
 

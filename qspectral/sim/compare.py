@@ -60,6 +60,7 @@ class ComparisonRow:
     tv_distance: float | None = None
     tv_bound: float | None = None
     note: str = ""
+    counts: dict[int, int] | None = None
 
     @property
     def skipped(self) -> bool:
@@ -231,7 +232,7 @@ def _compare_sampled(
             continue
         tv = measurements.tv_distance(timing.output, reference)
         rows.append(ComparisonRow(name, n, timing.median, None, None, tv <= bound, shots=shots,
-                                  tv_distance=tv, tv_bound=bound, note=how))
+                                  tv_distance=tv, tv_bound=bound, note=how, counts=timing.output))
     return rows
 
 
