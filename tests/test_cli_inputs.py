@@ -45,6 +45,8 @@ BAD = [
     (["compare", "--qubits", "4", "--repeats", "0"], "argument --repeats: 0 is out of range"),
     (["compare", "--circuit", "random", "--qubits", "4", "--depth", "-1"], "argument --depth: -1 is out of range"),
     (["compare", "--circuit", "random"], "--circuit random needs --qubits N"),
+    (["compare", "--qubits", "3", "--shots", "0"], "argument --shots: 0 is out of range"),
+    (["compare", "--qubits", "3", "--shots", "many"], "argument --shots: 'many' is not an integer"),
     (["compare", "--qubits", "3", "--backends", "nope"], "known backends are"),
     (["compare", "--qubits", "3", "--out", "{tmp}/missing/x.json"], "does not exist"),
     (["compare", "--qubits", "3", "--out", "{tmp}/folder"], "is a folder"),
@@ -110,37 +112,61 @@ BROKEN = {
                  "('rx') has the parameter nan; gate angles must be finite"),
     "inf.qasm": (b'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nrz(1e400) q[0];\n', "parameter inf"),
     "zero.qasm": (b"OPENQASM 2.0;\nqreg q[0];\n", "has no qubits"),
-    "reset.qasm": (b'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\nreset q[0];\n',
-                   "instruction 1 is 'reset', not a gate or a final measurement"),
-    "midcircuit.qasm": (b'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[0];\nh q[0];\n',
-                        "acts on qubit 0 after it was measured"),
     "syntax.qasm": (b"OPENQASM 3.0;\nqubit[2] q;\nnotagate q[0];\n", "does not parse as OpenQASM 3.0"),
     "version.qasm": (b"OPENQASM 4.0;\nqreg q[1];\n", "declares OpenQASM version '4.0'"),
     "empty.qasm": (b"", "has no qubits"),
 }
 REAL_BROKEN = {
-    # QASMBench files as published: classical control, and measurements of an undeclared register.
-    "inverseqft_n4.qasm": "instruction 7 is 'if_else'",
+    # A QASMBench file as published: it measures an undeclared register.
     "vqe_uccsd_n6.qasm": "'q' is not defined in this scope",
 }
+#: Dynamic circuits: statevector comparison refuses them; sampling (compare --shots, submit) runs
+#: them where it can (tests/sim/test_compare_shots.py, tests/cloud/test_dynamic_submit.py).
+NOT_UNITARY = {
+    "reset.qasm": (b'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\nreset q[0];\n',
+                   "instruction 1 is 'reset', not a gate or a final measurement"),
+    "midcircuit.qasm": (b'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[0];\nh q[0];\n',
+                        "acts on qubit 0 after it was measured"),
+}
+REAL_NOT_UNITARY = {"inverseqft_n4.qasm": "instruction 7 is 'if_else'"}  # QASMBench: classical control
+SAMPLING = [["compare", "--backends", "qiskit", "--shots", "10", "--circuit"], ["submit"]]
 
 
-def _corpus(tmp_path: Path) -> list[tuple[Path, str]]:
-    files = []
-    for name, (content, fragment) in BROKEN.items():
+def _write(tmp_path: Path, table: dict) -> list[tuple[Path, str]]:
+    for name, (content, _) in table.items():
         (tmp_path / name).write_bytes(content)
-        files.append((tmp_path / name, fragment))
-    return files + [(DATA / name, fragment) for name, fragment in REAL_BROKEN.items()]
+    return [(tmp_path / name, fragment) for name, (_, fragment) in table.items()]
 
 
-@pytest.mark.parametrize("command", [["compare", "--backends", "qiskit", "--circuit"], ["submit"]])
+def _refused(capsys, argv: list[str], fragment: str) -> None:
+    assert main(argv) == 2, argv
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("qspectral: error: ") and fragment in err, err
+
+
+@pytest.mark.parametrize("command", [["compare", "--backends", "qiskit", "--circuit"], *SAMPLING])
 def test_every_broken_file_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch, command):
     monkeypatch.setenv("QSPECTRAL_HOME", str(tmp_path / "home"))
-    for path, fragment in _corpus(tmp_path):
-        assert main([*command, str(path)]) == 2, path
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and err.startswith("qspectral: error: ") and fragment in err, err
+    corpus = _write(tmp_path, BROKEN) + [(DATA / name, fragment) for name, fragment in REAL_BROKEN.items()]
+    for path, fragment in corpus:
+        _refused(capsys, [*command, str(path)], fragment)
     assert not (tmp_path / "home").exists()  # no half-done job: nothing was recorded
+
+
+def test_statevector_compare_refuses_dynamic_files_and_points_to_shots(tmp_path, capsys):
+    corpus = _write(tmp_path, NOT_UNITARY) + [(DATA / name, fragment) for name, fragment in REAL_NOT_UNITARY.items()]
+    for path, fragment in corpus:
+        _refused(capsys, ["compare", "--backends", "qiskit", "--circuit", str(path)], fragment)
+        _refused(capsys, ["compare", "--backends", "qiskit", "--circuit", str(path)],
+                 "statevector comparison (without --shots) needs a unitary circuit")
+
+
+@pytest.mark.parametrize("command", SAMPLING)
+def test_sampling_refuses_a_dynamic_file_that_measures_nothing(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.setenv("QSPECTRAL_HOME", str(tmp_path / "home"))
+    (path, _), _ = _write(tmp_path, NOT_UNITARY)
+    _refused(capsys, [*command, str(path)], "is dynamic (instruction 1 is a reset) but measures nothing")
+    assert not (tmp_path / "home").exists()
 
 
 def test_a_40_qubit_file_is_refused_before_any_allocation(tmp_path, capsys):

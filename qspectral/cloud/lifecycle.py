@@ -185,7 +185,9 @@ class JobManager:
                 tv = None
                 if program.num_qubits <= MAX_IDEAL_QUBITS:
                     tv = tv_distance(counts, program.ideal_distribution())
-                detail = f"{sum(counts.values())} shots" + ("" if tv is None else f", tv distance {tv:.4f}")
+                detail = f"{sum(counts.values())} shots" + (
+                    "" if tv is None else f", tv distance {tv:.4f} to the ideal distribution, {program.ideal_source}"
+                )
                 return self.store.transition(
                     job.id, "done", expect=job.state, detail=detail, counts=counts, tv_distance=tv
                 )

@@ -93,6 +93,8 @@ def counts_text(job: JobRecord, *, compare: bool) -> str:
                 f"\n(no ideal distribution: {program.num_qubits} qubits > {MAX_IDEAL_QUBITS})"
             )
         ideal = program.ideal_distribution()
+        if program.dynamic is not None:
+            return comparison_table(counts, ideal, job.num_bits) + f"\n(ideal distribution {program.ideal_source})"
     return comparison_table(counts, ideal, job.num_bits)
 
 
