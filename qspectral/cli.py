@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("bench", help="time simulators on a workload; table + JSON + CSV + PNG")
-    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients"],
+    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "gates", "train", "coefficients"],
                    help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients")
     p.add_argument("--qubits", default="10:22:2", help="sizes: start:stop:step (stop included), a,b,c, or n")
     p.add_argument("--backends", nargs="+", default=None, help="backends (default: every available one)")

@@ -32,7 +32,7 @@ from qiskit.circuit import ParameterExpression, QuantumCircuit
 from qspectral.sim.engine.flatten import flatten
 from qspectral.sim.engine.matrices import fused_diagonal, fused_matrix
 from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Op, Program, Step
-from qspectral.sim.engine.qft_recognition import find_qfts
+from qspectral.sim.engine.qft_recognition import find_qfts, phase_distance
 from qspectral.sim.engine.runs import factors, fuse_runs, relabel_swaps
 
 #: Default largest number of wires of a fused matrix step.
@@ -76,7 +76,10 @@ def recognise_qfts(ops: list[Op]) -> tuple[list[Op], list[float]]:
     view: list[Op] = []
     owner: list[int] = []
     phase_of: dict[int, float] = {}
-    reads = [factors(op) for op in ops]
+    reads = [factors(op) if len(op.wires) == 2 else None for op in ops]
+    if not any(read and any(phase_distance(g) for g in read[0]) for read in reads):
+        return ops, []  # no controlled phase of angle +-pi/2**r: no QFT
+    reads = [read if len(op.wires) == 2 else factors(op) for op, read in zip(ops, reads)]
     for i, hadamard in _hadamard_sides(ops, reads).items():
         reads[i] = factors(ops[i], hadamard)
     for i, op in enumerate(ops):
@@ -208,6 +211,12 @@ def _param_key(value: object) -> Hashable:
     if isinstance(value, (int, float, complex, str, ParameterExpression)):
         return value
     return _Same(value)
+
+
+def clear_cache() -> None:
+    """Forget every compiled program (the next :func:`compile_circuit` of any circuit compiles)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def circuit_key(circuit: QuantumCircuit) -> tuple:

@@ -81,7 +81,7 @@ def _is_phase(op: GateLike) -> bool:
     return op.name in _ONE_QUBIT_DIAGONAL and len(op.wires) == 1
 
 
-def _phase_distance(op: GateLike) -> tuple[int, int] | None:
+def phase_distance(op: GateLike) -> tuple[int, int] | None:
     """Return ``(sign, r)`` when ``op`` is a constant controlled phase of angle ``sign * pi / 2**r``."""
     if op.name not in _PHASE_NAMES or len(op.wires) != 2 or not isinstance(op.params[0], float):
         return None
@@ -129,7 +129,7 @@ def _verify(
         if op.name == "h" and len(op.wires) == 1:
             j = mine[0]
             return not h_seen[j] and (below[j] == j if inverse else above[j] == m - 1 - j)
-        phase = _phase_distance(op)
+        phase = phase_distance(op)
         if phase is None or len(mine) != 2:
             return False
         j, k = sorted(mine, reverse=True)
@@ -173,7 +173,7 @@ def _chain(ops: Sequence[GateLike], start: int, wire: int, following, consumed: 
         if _is_phase(ops[t]):
             t = following[t].get(wire)
             continue
-        phase = _phase_distance(ops[t])
+        phase = phase_distance(ops[t])
         if phase is None:
             break
         partner = next(w for w in ops[t].wires if w != wire)
