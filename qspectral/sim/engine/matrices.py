@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -56,21 +57,30 @@ def fused_diagonal(wires: Sequence[int], members: Sequence[Op]) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _moves(w: int, positions: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Axis orders that bring the row bits ``positions`` (highest member bit first) to the front of
+    a ``(2,) * w + (columns,)`` array, and back."""
+    front = [w - 1 - positions[j] for j in range(len(positions) - 1, -1, -1)]
+    order = tuple(front + [a for a in range(w + 1) if a not in front])
+    return order, tuple(int(i) for i in np.argsort(order))
+
+
 def fused_matrix(wires: Sequence[int], members: Sequence[Op]) -> np.ndarray:
     """The product ``members[-1] ... members[0]`` of constant ops as one ``2**w x 2**w`` matrix."""
     w = len(wires)
     size = 2**w
     if len(members) == 1 and list(members[0].wires) == list(wires) and not members[0].is_diagonal:
         return members[0].constant
-    acc = np.eye(size, dtype=np.complex128).reshape((2,) * w + (size,))  # axis t: bit w - 1 - t of the row
+    acc = np.eye(size, dtype=np.complex128)  # row index bit b = wires[b]
     for op in members:
         positions = _positions(wires, op)
         if op.is_diagonal:
-            acc = acc * member_diagonal(op)[local_index(size, positions)].reshape((2,) * w + (1,))
+            acc = acc * member_diagonal(op)[local_index(size, positions)][:, None]
             continue
         k = len(positions)
-        gate = op.constant.reshape((2,) * (2 * k))  # axes: output bits k-1..0, input bits k-1..0
-        target = [w - 1 - p for p in positions]
-        acc = np.tensordot(gate, acc, axes=([2 * k - 1 - j for j in range(k)], target))
-        acc = np.moveaxis(acc, [k - 1 - j for j in range(k)], target)
-    return acc.reshape(size, size)
+        order, back = _moves(w, tuple(positions))
+        moved = acc.reshape((2,) * w + (size,)).transpose(order)
+        shape = moved.shape
+        acc = (op.constant @ moved.reshape(2**k, -1)).reshape(shape).transpose(back).reshape(size, size)
+    return acc

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -48,11 +49,11 @@ class Op:
     inverse: bool = False
     do_swaps: bool = True
 
-    @property
+    @functools.cached_property
     def is_diagonal(self) -> bool:
         return self.kind == "diagonal" or (self.kind == "gate" and self.name in DIAGONAL_NAMES)
 
-    @property
+    @functools.cached_property
     def is_constant(self) -> bool:
         return not any(isinstance(p, ParameterExpression) for p in self.params)
 

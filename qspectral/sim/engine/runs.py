@@ -50,7 +50,9 @@ def _fusable(op: Op) -> bool:
 
 
 def _dense(op: Op) -> np.ndarray:
-    return np.diag(member_diagonal(op)) if op.is_diagonal else op.constant
+    if op.constant is not None and op.constant.ndim == 2:
+        return op.constant
+    return np.diag(member_diagonal(op))
 
 
 def _embedded(op: Op, pair: tuple[int, int]) -> np.ndarray:
@@ -193,9 +195,15 @@ def factors(op: Op, hadamard: str | None = None) -> tuple[list[Op], float] | Non
     if not _fusable(op):
         return None
     wires = op.wires
-    if op.is_diagonal or (op.kind == "matrix" and np.max(np.abs(op.constant - np.diag(np.diagonal(op.constant)))) <= ATOL):
-        d = member_diagonal(op) if op.is_diagonal else np.diagonal(op.constant)
-        if np.max(np.abs(np.abs(d) - 1)) > ATOL:
+    if op.constant is not None and op.constant.ndim == 2:
+        rows = op.constant.tolist()
+        d = [rows[i][i] for i in range(len(rows))]
+        diagonal = all(abs(x) <= ATOL for i, row in enumerate(rows) for j, x in enumerate(row) if i != j)
+    else:
+        d = member_diagonal(op).tolist()
+        rows, diagonal = None, True
+    if diagonal:
+        if any(abs(abs(x) - 1) > ATOL for x in d):
             return None
         phase = cmath.phase(d[0])
         gates = [_phase_gate(cmath.phase(d[1] / d[0]), wires[0])]
@@ -208,19 +216,15 @@ def factors(op: Op, hadamard: str | None = None) -> tuple[list[Op], float] | Non
         return [g for g in gates if g.params[0]], phase
     if len(wires) != 1:
         return None
-    u = op.constant
-    if np.max(np.abs(np.abs(u) - _R2)) > ATOL:
+    (a, b), (c, e) = rows
+    if any(abs(abs(x) - _R2) > ATOL for x in (a, b, c, e)) or abs(e + b * c / a) > ATOL:
         if hadamard is None:
             return None
         h = Op("gate", "h", wires, constant=_H)
         if hadamard == "last":
-            return [Op("matrix", op.name, wires, constant=_H @ u), h], 0.0
-        return [h, Op("matrix", op.name, wires, constant=u @ _H)], 0.0
-    phase = cmath.phase(u[0, 0])
-    before, after = cmath.phase(u[0, 1] / u[0, 0]), cmath.phase(u[1, 0] / u[0, 0])
-    rebuilt = cmath.exp(1j * phase) * np.diag([1, cmath.exp(1j * after)]) @ _H @ np.diag([1, cmath.exp(1j * before)])
-    if np.max(np.abs(rebuilt - u)) > ATOL:
-        return None
+            return [Op("matrix", op.name, wires, constant=_H @ op.constant), h], 0.0
+        return [h, Op("matrix", op.name, wires, constant=op.constant @ _H)], 0.0
+    phase, before, after = cmath.phase(a), cmath.phase(b / a), cmath.phase(c / a)
     h = Op("gate", "h", wires, constant=_H)
     gates = [_phase_gate(before, wires[0]), h, _phase_gate(after, wires[0])]
     return [g for g in gates if g.name == "h" or g.params[0]], phase
