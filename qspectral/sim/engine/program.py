@@ -55,7 +55,9 @@ class Op:
 
     @functools.cached_property
     def is_constant(self) -> bool:
-        return not any(isinstance(p, ParameterExpression) for p in self.params)
+        return all(type(p) is float for p in self.params) or not any(
+            isinstance(p, ParameterExpression) for p in self.params
+        )
 
 
 @dataclass(frozen=True, eq=False)

@@ -183,7 +183,7 @@ def relabel_swaps(ops: Sequence[Op], output_wires: Sequence[int], num_wires: int
 
 
 def _phase_gate(angle: float, wire: int) -> Op:
-    return Op("gate", "p", (wire,), (angle,), constant=np.diag([1, cmath.exp(1j * angle)]))
+    return Op("gate", "p", (wire,), (angle,), constant=np.array([[1, 0], [0, cmath.exp(1j * angle)]]))
 
 
 def factors(op: Op, hadamard: str | None = None) -> tuple[list[Op], float] | None:
