@@ -4,14 +4,20 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
 
 1. **Flatten** (:func:`~qspectral.sim.engine.flatten.flatten`): gates on wires, QFT blocks whole,
    swaps turned into one final relabelling, global phases summed.
-2. **Recognise** QFTs written as Hadamards and controlled phases
-   (:func:`~qspectral.sim.engine.qft_recognition.find_qfts`); each becomes one FFT step.
-3. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
+2. **Runs** (:mod:`~qspectral.sim.engine.runs`): runs of constant one- and two-qubit gates
+   multiplied out in numpy; a run equal to SWAP (three CNOTs) becomes a relabelling.
+3. **Recognise** QFTs by what the runs do (:func:`recognise_qfts`: Hadamards and controlled
+   phases read from the runs' unitaries, matched by
+   :func:`~qspectral.sim.engine.qft_recognition.find_qfts`); each becomes one FFT step.
+4. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
-   wires, so the result is the same unitary.
+   wires, so the result is the same unitary. A parameterised gate is a step of its own; every
+   other step's operator is multiplied out here, in numpy (:mod:`~qspectral.sim.engine.matrices`),
+   so running a program builds no per-gate matrix.
 
-:meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT.
+:meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT. Compiled
+programs are cached (see :func:`compile_circuit`).
 
 Example:
     >>> from qiskit import QuantumCircuit
