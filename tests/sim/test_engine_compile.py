@@ -103,10 +103,18 @@ def test_program_cache_hits_copies_and_misses_changes():
     assert compile_circuit(phased) is not program
 
 
-def test_program_cache_is_bounded():
+def test_program_cache_is_bounded_in_count_and_bytes(monkeypatch):
     compiler.clear_cache()
     for k in range(compiler.CACHE_SIZE + 5):
         circuit = QuantumCircuit(1)
         circuit.rx(0.01 * k, 0)
         compile_circuit(circuit)
     assert len(compiler._CACHE) == compiler.CACHE_SIZE
+    wide = [gate_heavy_circuit(5, 60, seed=k) for k in range(3)]
+    sizes = [sum(s.operator.nbytes for s in compile_circuit(c).steps) for c in wide]
+    assert all(size >= 16 * 16 * 16 for size in sizes)  # fused steps of 4 or 5 qubits
+    compiler.clear_cache()
+    monkeypatch.setattr(compiler, "CACHE_BYTES", sizes[1] + sizes[2])
+    programs = [compile_circuit(c) for c in wide]
+    assert len(compiler._CACHE) == 2  # the first one went to make room
+    assert compile_circuit(wide[2]) is programs[2] and compile_circuit(wide[0]) is not programs[0]

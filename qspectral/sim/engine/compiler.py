@@ -191,9 +191,12 @@ def fuse(ops: Sequence[Op], max_fused: int = MAX_FUSED) -> tuple[Step, ...]:
     return tuple(group.freeze() for group in groups)
 
 
-#: How many compiled programs :func:`compile_circuit` keeps (the least recently used goes first).
+#: How many compiled programs :func:`compile_circuit` keeps (the least recently used goes first),
+#: and how many bytes of step operators at most (the executor keeps a torch copy of each too).
 CACHE_SIZE = 32
+CACHE_BYTES = 2**28
 _CACHE: OrderedDict[tuple, Program] = OrderedDict()
+_SIZES: dict[tuple, int] = {}  # key -> bytes of the program's operators
 _CACHE_LOCK = threading.Lock()
 
 
@@ -224,6 +227,7 @@ def clear_cache() -> None:
     """Forget every compiled program (the next :func:`compile_circuit` of any circuit compiles)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+        _SIZES.clear()
 
 
 def circuit_key(circuit: QuantumCircuit) -> tuple:
@@ -248,7 +252,8 @@ def compile_circuit(circuit: QuantumCircuit, *, max_fused: int = MAX_FUSED) -> P
     ``max_fused`` is the largest number of wires a fused matrix step may act on (a gate on more
     qubits than that is its own step). The program is immutable: compile once, execute many times.
 
-    **Cache.** The last ``CACHE_SIZE`` programs are kept, keyed by :func:`circuit_key` (the
+    **Cache.** The last ``CACHE_SIZE`` programs (with at most ``CACHE_BYTES`` of operators in
+    all, unless one program alone has more) are kept, keyed by :func:`circuit_key` (the
     instruction list: names, qubits, parameters) and ``max_fused``, so compiling the same circuit
     again, or an equal copy of it, costs one pass over its instructions; a circuit with unbound
     parameters compiles once for all their values. Invalidation: any change to the instruction
@@ -269,6 +274,7 @@ def compile_circuit(circuit: QuantumCircuit, *, max_fused: int = MAX_FUSED) -> P
     program = Program(circuit.num_qubits, steps, tuple(output_wires), phases, frozenset(circuit.parameters))
     with _CACHE_LOCK:
         _CACHE[key] = program
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        _SIZES[key] = sum(step.operator.nbytes for step in steps if step.operator is not None)
+        while len(_CACHE) > CACHE_SIZE or (len(_CACHE) > 1 and sum(_SIZES.values()) > CACHE_BYTES):
+            del _SIZES[_CACHE.popitem(last=False)[0]]
     return program
