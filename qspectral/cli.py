@@ -543,9 +543,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("bench", help="time simulators on a workload; table + JSON + CSV + PNG")
-    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "train", "coefficients",
-                                      "integrations"],
-                   help="simulator workloads, or the re-uploading model against PennyLane: train, coefficients; "
+    p.add_argument("target", choices=["qft", "spectral-phase", "spectral-filter", "random", "gates", "train",
+                                      "coefficients", "integrations"],
+                   help="simulator workloads (gates: thousands of 1-2 qubit gates, engine against Aer), or the "
+                        "re-uploading model against PennyLane: train, coefficients; "
                         "integrations: the engine as a PennyLane device and Qiskit estimator")
     p.add_argument("--qubits", type=_qubit_range, default=None,
                    help=f"sizes: {SYNTAX} (default: 10:22:2; train and coefficients: 4)")

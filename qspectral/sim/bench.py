@@ -17,6 +17,10 @@ Workloads (``n`` qubits, complex128 unless ``dtype`` says otherwise):
   (:func:`spectral_filter`); the ancilla-|0> half is checked against ``ifft(g fft(psi))``;
 - ``random``: Qiskit's random circuit of one- and two-qubit gates, depth 20, no QFT; checked
   against the first backend's output (no closed form exists).
+- ``gates``: gate-heavy circuits (:func:`gate_heavy_circuit`: 10 000 random one- and two-qubit
+  gates up to 8 qubits, 3 000 up to 16; above that Qiskit's random circuit of depth 20), checked
+  against the first backend. The engine caches compiled programs, so its timed runs are repeat
+  runs; an extra row ``engine (compile)`` times it with the cache cleared before every run.
 
 Example:
     >>> rows = run_benchmark("qft", [4], backends=["qiskit"], repeats=1, progress=False)
@@ -46,7 +50,9 @@ from qspectral.sim.compare import random_circuit
 from qspectral.timing import format_table as timing_table
 from qspectral.timing import time_calls
 
-WORKLOADS = ("qft", "spectral-phase", "spectral-filter", "random")
+WORKLOADS = ("qft", "spectral-phase", "spectral-filter", "random", "gates")
+#: ``gates``: one- and two-qubit gates per circuit, by register size (from 17 qubits: a depth-20 random circuit).
+GATE_COUNTS = {8: 10_000, 16: 3_000}
 #: Output agreement required of a complex128 run (complex64: 1e-4).
 TOLERANCES = {np.dtype(np.complex128): 1e-9, np.dtype(np.complex64): 1e-4}
 
@@ -94,9 +100,45 @@ def _build(workload: str, n: int, seed: int) -> _Workload:
         return _Workload(
             spectral_filter(m, gains).circuit, psi, lambda out: float(np.max(np.abs(out[: 2**m] - reference)))
         )
-    if workload == "random":
+    if workload == "random" or (workload == "gates" and n > max(GATE_COUNTS)):
         return _Workload(random_circuit(n, 20, seed=seed), random_state(n, rng), None)
+    if workload == "gates":
+        count = next(c for size, c in sorted(GATE_COUNTS.items()) if n <= size)
+        return _Workload(gate_heavy_circuit(n, count, seed), random_state(n, rng), None)
     raise QSpectralError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
+
+
+def gate_heavy_circuit(num_qubits: int, count: int, seed: int = 0):
+    """``count`` seeded random gates: 60 % one-qubit (h, x, sx, s, t, rx, ry, rz, u), 40 % two-qubit
+    (cx, cz, cp, rzz, swap, crx) on random qubit pairs.
+
+    Example:
+        >>> gate_heavy_circuit(4, 100).size()
+        100
+    """
+    from qiskit import QuantumCircuit
+
+    rng = np.random.default_rng(seed)
+    circuit = QuantumCircuit(num_qubits)
+    angles = {"rx": 1, "ry": 1, "rz": 1, "u": 3, "cp": 1, "rzz": 1, "crx": 1}
+    for _ in range(count):
+        two = num_qubits > 1 and rng.random() < 0.4
+        name = str(rng.choice(["cx", "cz", "cp", "rzz", "swap", "crx"] if two else
+                              ["h", "x", "sx", "s", "t", "rx", "ry", "rz", "u"]))
+        qubits = [int(q) for q in rng.permutation(num_qubits)[: 2 if two else 1]]
+        getattr(circuit, name)(*rng.uniform(-3, 3, angles.get(name, 0)), *qubits)
+    return circuit
+
+
+def _cold_engine(work: _Workload, dtype, repeats: int):
+    """Time the engine with its program cache cleared before every run (compilation included)."""
+    from qspectral.sim.engine.compiler import clear_cache
+
+    def run():
+        clear_cache()
+        return simulate(work.circuit, "engine", initial_state=work.initial_state, dtype=dtype)
+
+    return time_calls(run, repeats)
 
 
 def _baselines(psi: np.ndarray) -> dict[str, Callable[[], np.ndarray]]:
@@ -177,6 +219,11 @@ def run_benchmark(
                 timing = time_calls(run, repeats)
                 error = work.check(timing.output)
                 size_rows.append(BenchRow(workload, n, name, timing.median, timing.seconds, error, error <= tolerance, note="bare FFT baseline"))
+        if workload == "gates" and work is not None and "engine" in names and reference_output is not None:
+            timing = _cold_engine(work, dtype, repeats)
+            error = float(np.max(np.abs(timing.output - reference_output)))
+            size_rows.append(BenchRow(workload, n, "engine (compile)", timing.median, timing.seconds, error,
+                                      error <= tolerance, note="program cache cleared before each run"))
         timed = {r.backend: r.median_seconds for r in size_rows if r.median_seconds}
         unit = timed.get("engine") or (min(timed.values()) if timed else None)
         for r in size_rows:
