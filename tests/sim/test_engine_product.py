@@ -49,15 +49,10 @@ def test_product_start_runs_the_leading_steps_and_stops_at_a_wide_factor():
         qc.cx(q, q + 1)
     program = compile_circuit(qc, max_fused=2)
     from qspectral.sim.engine.binding import Resolver
-    from qspectral.sim.engine.executor import _Executor, _Operators
-
-    def factor(part, holder):
-        run = _Executor(part, len(holder), in_place=False, owned=False)
-        run.holder = holder
-        return run
+    from qspectral.sim.engine.executor import _factor, _Operators
 
     operators = _Operators(Resolver({}, torch.float64, "cpu"), torch.complex128, torch.device("cpu"))
-    run, done = product_start(program.steps, qc.num_qubits, operators, factor, torch.empty(0, dtype=torch.complex128))
+    run, done = product_start(program.steps, qc.num_qubits, operators, _factor, torch.empty(0, dtype=torch.complex128))
     assert 0 < done < len(program.steps)
     assert sorted(run.holder) == list(range(qc.num_qubits))
     assert np.allclose(run_circuit(qc)[0].numpy(), Statevector(qc).data, atol=1e-12)

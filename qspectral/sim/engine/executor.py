@@ -301,12 +301,7 @@ def execute_owned(
     threads = single_thread_if_small(state.device, 2**program.num_qubits if zero else state.numel())
     with threads:
         if zero:
-            def factor(part: torch.Tensor, holder: list[int]) -> _Executor:
-                run = _Executor(part, len(holder), in_place=False, owned=False)
-                run.holder = holder
-                return run
-
-            run, done = product_start(program.steps, program.num_qubits, operators, factor, state)
+            run, done = product_start(program.steps, program.num_qubits, operators, _factor, state)
             run.in_place = run.owned = not tracked
         else:
             run, done = _Executor(state, program.num_qubits, in_place=not tracked, owned=owned and not tracked), 0
@@ -316,6 +311,13 @@ def execute_owned(
         if factor is not None:
             run.phase(factor)
         return run.result(program.output_wires)
+
+
+def _factor(part: torch.Tensor, holder: list[int]) -> _Executor:
+    """An executor on a small state whose index bit ``p`` holds wire ``holder[p]`` (a product-start factor)."""
+    run = _Executor(part, len(holder), in_place=False, owned=False)
+    run.holder = holder
+    return run
 
 
 def single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib.AbstractContextManager:
