@@ -34,6 +34,7 @@ from qspectral.conventions import (
 from qspectral.errors import (
     BackendUnavailableError,
     CredentialsError,
+    ExperimentFailedError,
     InsufficientMemoryError,
     InvalidJobError,
     InvalidModelError,
@@ -104,6 +105,7 @@ __all__ = [
     # errors (qspectral.errors)
     "BackendUnavailableError",
     "CredentialsError",
+    "ExperimentFailedError",
     "InsufficientMemoryError",
     "InvalidJobError",
     "InvalidModelError",
