@@ -126,4 +126,5 @@ def test_jobs_must_be_a_positive_count(tmp_path):
 
 
 def test_longest_first_starts_unknown_then_slowest():
-    assert longest_first(["fourier-degree", "new-one", "spectral-bias"]) == ["new-one", "spectral-bias", "fourier-degree"]
+    order = longest_first(["fourier-degree", "new-one", "spectral-bias"])
+    assert order == ["new-one", "spectral-bias", "fourier-degree"]
