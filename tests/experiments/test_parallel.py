@@ -128,3 +128,11 @@ def test_jobs_must_be_a_positive_count(tmp_path):
 def test_longest_first_starts_unknown_then_slowest():
     order = longest_first(["fourier-degree", "new-one", "spectral-bias"])
     assert order == ["new-one", "spectral-bias", "fourier-degree"]
+
+
+def test_cli_report_refuses_zero_jobs_before_running_anything(tmp_path, capsys):
+    from qspectral.cli import main
+
+    assert main(["report", "--quick", "--jobs", "0", "--out", str(tmp_path)]) == 2
+    assert "jobs must be a positive number of worker processes, got 0" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
