@@ -58,18 +58,37 @@ def train(
     description: str = "training",
 ) -> float:
     """Minimise ``mean((model(inputs) - targets)**2)`` with Adam (see the module docstring); return the final loss."""
-    _check_budget(steps, final_lr)
-
-    def trainable() -> list[torch.Tensor]:
-        return [p for p in model.parameters() if p.requires_grad]
-
-    def loss() -> torch.Tensor:
-        return torch.mean((model(inputs) - targets) ** 2)
-
-    _adam(model, trainable, loss, model, steps=steps, lr=lr, final_lr=final_lr, on_step=on_step, progress=progress,
-          description=description)
+    positive_int("steps", steps)
+    if final_lr is not None and not final_lr > 0:
+        raise InvalidParameterError(
+            f"final_lr must be a positive learning rate (or None for a constant lr), got {final_lr!r}"
+        )
+    total = total_steps(model, steps)
+    grades = total // steps
+    optimiser = None
+    with tqdm(total=total, desc=description, disable=not progress, leave=False) as bar:
+        for step in range(total + 1):
+            stage, local = divmod(step, steps)
+            if grades > 1 and step < total and (optimiser is None or stage != model.active_grade):
+                model.start_grade(stage)
+                optimiser = None
+            if optimiser is None:
+                optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, foreach=True)
+            if on_step is not None:
+                with torch.no_grad():
+                    on_step(step, model)
+            if step == total:
+                break
+            if final_lr is not None:
+                for group in optimiser.param_groups:
+                    group["lr"] = lr * (final_lr / lr) ** (local / steps)
+            optimiser.zero_grad()
+            loss = torch.mean((model(inputs) - targets) ** 2)
+            loss.backward()
+            optimiser.step()
+            bar.update()
     with torch.no_grad():
-        return float(loss())
+        return float(torch.mean((model(inputs) - targets) ** 2))
 
 
 def train_seeds(
@@ -102,7 +121,11 @@ def train_seeds(
         >>> [round(loss, 6) for loss in losses], round(float(models[2].weight), 3)
         ([0.0, 0.0, 0.0], 3.0)
     """
-    _check_budget(steps, final_lr)
+    positive_int("steps", steps)
+    if final_lr is not None and not final_lr > 0:
+        raise InvalidParameterError(
+            f"final_lr must be a positive learning rate (or None for a constant lr), got {final_lr!r}"
+        )
     template = models[0]
     params, buffers = torch.func.stack_module_state(list(models))
 
@@ -117,67 +140,34 @@ def train_seeds(
     def losses() -> torch.Tensor:
         return ((forward(inputs) - targets) ** 2).flatten(1).mean(1)
 
-    def trainable() -> list[torch.Tensor]:
-        flags = dict(template.named_parameters())  # the active grade's, after start_grade
-        for name, value in params.items():
-            value.requires_grad_(flags[name].requires_grad)
-        return [p for p in params.values() if p.requires_grad]
-
-    _adam(template, trainable, lambda: losses().sum(), forward, steps=steps, lr=lr, final_lr=final_lr,
-          on_step=on_step, progress=progress, description=description)
-    with torch.no_grad():
-        for index, model in enumerate(models):
-            for name, value in model.named_parameters():
-                value.copy_(params[name][index])
-        return [float(loss) for loss in losses()]
-
-
-def _check_budget(steps: int, final_lr: float | None) -> None:
-    positive_int("steps", steps)
-    if final_lr is not None and not final_lr > 0:
-        raise InvalidParameterError(
-            f"final_lr must be a positive learning rate (or None for a constant lr), got {final_lr!r}"
-        )
-
-
-def _adam(
-    model: nn.Module,
-    trainable: Callable[[], list[torch.Tensor]],
-    loss: Callable[[], torch.Tensor],
-    view: object,
-    *,
-    steps: int,
-    lr: float,
-    final_lr: float | None,
-    on_step: Callable[[int, object], object] | None,
-    progress: bool,
-    description: str,
-) -> None:
-    """The loop behind :func:`train` and :func:`train_seeds`: grades of ``model``, learning-rate decay, Adam.
-
-    ``trainable()`` lists the tensors to optimise (called after each grade change), ``loss()`` computes
-    the loss to minimise, ``on_step(step, view)`` runs before every step and after the last.
-    """
-    total = total_steps(model, steps)
+    total = total_steps(template, steps)
     grades = total // steps
     optimiser = None
     with tqdm(total=total, desc=description, disable=not progress, leave=False) as bar:
         for step in range(total + 1):
             stage, local = divmod(step, steps)
-            if grades > 1 and step < total and (optimiser is None or stage != model.active_grade):
-                model.start_grade(stage)
+            if grades > 1 and step < total and (optimiser is None or stage != template.active_grade):
+                template.start_grade(stage)
                 optimiser = None
             if optimiser is None:
-                optimiser = torch.optim.Adam(trainable(), lr=lr, foreach=True)
+                trainable = dict(template.named_parameters())
+                for name, value in params.items():
+                    value.requires_grad_(trainable[name].requires_grad)
+                optimiser = torch.optim.Adam([p for p in params.values() if p.requires_grad], lr=lr, foreach=True)
             if on_step is not None:
                 with torch.no_grad():
-                    on_step(step, view)
+                    on_step(step, forward)
             if step == total:
                 break
             if final_lr is not None:
                 for group in optimiser.param_groups:
                     group["lr"] = lr * (final_lr / lr) ** (local / steps)
             optimiser.zero_grad()
-            loss().backward()
+            losses().sum().backward()
             optimiser.step()
             bar.update()
+    with torch.no_grad():
+        for index, model in enumerate(models):
+            for name, value in model.named_parameters():
+                value.copy_(params[name][index])
+        return [float(loss) for loss in losses()]
