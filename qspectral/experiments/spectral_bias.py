@@ -7,8 +7,7 @@ random phases, and two amplitude settings: ``equal`` (:math:`A_k \propto 1`) and
 (:math:`A_k \propto k`), normalised to :math:`\sum_k A_k = 1` so :math:`|f| \le 1` suits a
 ``<Z>`` output.
 
-**Models**, trained side by side with full-batch Adam for ``steps`` steps (the ``repeats`` seeds of a
-model as one vectorised program, :func:`~qspectral.experiments.training.train_seeds`): a ReLU
+**Models**, trained side by side with full-batch Adam for ``steps`` steps: a ReLU
 :class:`~qspectral.classical.nets.MLP` as deep as the multi-grade net in total and as wide as its
 widest layer (Fang & Xu's 8 x 256 MLP against 4 grades of [256, 256]; :func:`mlp_shape`), a
 Fourier-feature MLP, the multi-grade net (MGDL), and two
@@ -61,7 +60,7 @@ from torch import nn
 from qspectral.classical.nets import MLP, FourierFeatureMLP, MultiGradeNet, count_parameters
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
-from qspectral.experiments.training import total_steps, train_seeds
+from qspectral.experiments.training import total_steps, train
 from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
 from qspectral.seeding import seed_for
 from qspectral.spectral.analysis import SpectralTracker, concordance_index, convergence_steps, paired_effect
@@ -203,21 +202,6 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=np.float64)]
 
 
-def _record(trackers: list[SpectralTracker], step: int, forward: Any) -> None:
-    """Each seed's tracker records its model's output at ``step`` (one batched forward serves them all)."""
-    cache: dict[str, torch.Tensor] = {}
-
-    def member(index: int) -> Any:
-        def output(x: torch.Tensor) -> torch.Tensor:
-            if "out" not in cache:
-                cache["out"] = forward(x)
-            return cache["out"][index]
-        return output
-
-    for index, tracker in enumerate(trackers):
-        tracker.record(step, member(index))
-
-
 def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress: bool = False) -> ExperimentResult:
     """Train every model of ``config`` on each setting's target and measure its learning order."""
     _check(config)
@@ -235,25 +219,24 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
         curves["errors"][setting] = {}
         curves["concordance"][setting] = {}
         for m_index, name in enumerate(config.models):
-            seeded = []  # one model per repeat, each initialised from its own seed; trained together
+            runs = []
             for repeat in range(config.repeats):
                 torch.manual_seed(seed_for(seed, s_index, m_index, repeat))
-                seeded.append(build_model(name, config).to(device))
-            model = seeded[0]
-            dtype = next(model.parameters()).dtype
-            inputs = torch.tensor(x, dtype=dtype, device=device)[:, None]
-            targets = torch.tensor(target, dtype=dtype, device=device)[:, None]
-            steps = config.steps * config.grades if name == "mlp-equal-steps" else config.steps
-            record_steps[name] = recording_steps(total_steps(model, steps), config.records)
-            trackers = [SpectralTracker(inputs, target, freqs, record_steps[name]) for _ in seeded]
-            final_losses = train_seeds(
-                seeded, inputs, targets, steps=steps,
-                lr=config.quantum_lr if name.startswith("quantum") else config.classical_lr,
-                final_lr=config.classical_final_lr if name in _DECAYED else None,
-                on_step=lambda step, forward: _record(trackers, step, forward), progress=progress,
-                description=f"{setting}/{name} x{config.repeats} seeds",
-            )
-            runs = [(tracker.errors, loss) for tracker, loss in zip(trackers, final_losses)]
+                model = build_model(name, config).to(device)
+                dtype = next(model.parameters()).dtype
+                inputs = torch.tensor(x, dtype=dtype, device=device)[:, None]
+                targets = torch.tensor(target, dtype=dtype, device=device)[:, None]
+                steps = config.steps * config.grades if name == "mlp-equal-steps" else config.steps
+                record_steps[name] = recording_steps(total_steps(model, steps), config.records)
+                tracker = SpectralTracker(inputs, target, freqs, record_steps[name])
+                final_loss = train(
+                    model, inputs, targets, steps=steps,
+                    lr=config.quantum_lr if name.startswith("quantum") else config.classical_lr,
+                    final_lr=config.classical_final_lr if name in _DECAYED else None,
+                    on_step=tracker.record, progress=progress,
+                    description=f"{setting}/{name} {repeat + 1}/{config.repeats}",
+                )
+                runs.append((tracker.errors, final_loss))
             errors = np.mean([e for e, _ in runs], axis=0)
             conv = convergence_steps(record_steps[name], errors, config.threshold)
             per_seed_conv = [convergence_steps(record_steps[name], e, config.threshold) for e, _ in runs]
