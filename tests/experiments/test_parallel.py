@@ -13,7 +13,8 @@ import time
 import pytest
 
 from qspectral.errors import InvalidParameterError
-from qspectral.experiments.parallel import default_jobs, longest_first, run_many
+from qspectral.experiments.parallel import EXPECTED_SECONDS, default_jobs, longest_first, run_many
+from qspectral.experiments.registry import experiment_names
 from qspectral.experiments.report import write_report
 
 TINY = {
@@ -123,6 +124,10 @@ def test_jobs_must_be_a_positive_count(tmp_path):
     with pytest.raises(InvalidParameterError, match="jobs must be a positive number"):
         run_many(TINY, out_dir=tmp_path, jobs=0)
     assert default_jobs() >= 1
+
+
+def test_every_registered_experiment_has_an_expected_time():
+    assert set(EXPECTED_SECONDS) == set(experiment_names())
 
 
 def test_longest_first_starts_unknown_then_slowest():
