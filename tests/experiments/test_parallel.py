@@ -49,10 +49,11 @@ def test_parallel_metrics_are_byte_identical_to_serial(tmp_path):
             assert done.endswith(" s") and lines.index(f"start {name}") < lines.index(done)
 
 
-def test_a_failing_experiment_is_recorded_and_the_others_finish(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_experiment_is_recorded_and_the_others_finish(tmp_path, jobs):
     log = io.StringIO()
     broken = {"spectral-bias": {**TINY["spectral-bias"], "frequencies": (1,)}, "fourier-degree": TINY["fourier-degree"]}
-    runs, failures = run_many(broken, out_dir=tmp_path, jobs=2, log=log)
+    runs, failures = run_many(broken, out_dir=tmp_path, jobs=jobs, log=log)
     assert [r.experiment.name for r in runs] == ["fourier-degree"]
     assert list(failures) == ["spectral-bias"] and "InvalidModelError" in failures["spectral-bias"]
     assert (tmp_path / "fourier-degree" / "metrics.json").exists()
