@@ -294,7 +294,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from qspectral.experiments.report import report_all
+    from qspectral.experiments.parallel import report_all
 
     if _sweeping(args):
         from qspectral.experiments.registry import experiment_names

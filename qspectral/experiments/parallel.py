@@ -1,4 +1,5 @@
-"""Run several experiments at once, one worker process each, longest first, and say what happens.
+"""Run several experiments at once, one worker process each, longest first, and say what happens;
+:func:`report_all` runs every registered experiment this way and writes ``REPORT.md``.
 
 :func:`run_many` runs experiments with :func:`~qspectral.experiments.report.run_experiment` (seeded,
 one torch thread, deterministic ops) and writes each one's ``metrics.json`` and figures with
@@ -43,9 +44,9 @@ from typing import Any, TextIO
 
 from tqdm.auto import tqdm
 
-from qspectral.errors import InvalidParameterError
-from qspectral.experiments.registry import EXPERIMENT_MODULES
-from qspectral.experiments.report import ExperimentRun, run_experiment, write_run
+from qspectral.errors import ExperimentFailedError, InvalidParameterError
+from qspectral.experiments.registry import EXPERIMENT_MODULES, experiments
+from qspectral.experiments.report import ExperimentRun, check_device, run_experiment, write_report, write_run
 
 #: CPU seconds of each experiment's quick mode on one core (2-core CI-class machine, 2026-11). Only the
 #: order matters: the report starts the longest first, so that none of them starts last and runs alone.
@@ -228,3 +229,38 @@ def _parallel(experiments: Mapping[str, Mapping[str, Any]], names: list[str], jo
             process.join()
             conn.close()
         log.close()
+
+
+def report_all(
+    *,
+    mode: str = "quick",
+    seed: int | None = None,
+    device: str = "cpu",
+    out_dir: str | Path = "results",
+    progress: bool | None = None,
+    compare_qubits: int | None = 12,
+    jobs: int | None = None,
+) -> tuple[list[ExperimentRun], Path]:
+    """Run every registered experiment, write its results, the comparison and REPORT.md.
+
+    The experiments run ``jobs`` at a time in worker processes (default: one per core; see
+    :func:`run_many`), each seeded and single-threaded, so every
+    ``metrics.json`` is the one a serial run writes. If any experiment fails, REPORT.md is still
+    written (the others' claims and each failure's traceback) and then
+    :class:`~qspectral.errors.ExperimentFailedError` is raised.
+    """
+    check_device(device)
+    runs, failures = run_many({name: {} for name in experiments()}, mode=mode, seed=seed, device=device,
+                              out_dir=out_dir, jobs=jobs, progress=progress)
+    table = None
+    if compare_qubits is not None:
+        from qspectral.sim.compare import compare_qft, format_table
+
+        table = format_table(compare_qft(compare_qubits))
+    path = write_report(runs, out_dir, compare_table=table, failures=failures)
+    if failures:
+        raise ExperimentFailedError(
+            f"{len(failures)} experiment(s) failed: {', '.join(failures)}; {path} has the others' results and "
+            "each traceback; rerun one alone with `qspectral reproduce NAME` once fixed"
+        )
+    return runs, path

@@ -38,13 +38,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from qspectral.errors import BackendUnavailableError, ExperimentFailedError, UnknownExperimentError
+from qspectral.errors import BackendUnavailableError, UnknownExperimentError
 from qspectral.experiments.registry import (
     MIN_SEEDS,
     Claim,
     Experiment,
     ExperimentResult,
-    experiments,
     get_experiment,
 )
 from qspectral.kernels.threads import torch_threads
@@ -70,7 +69,7 @@ def default_progress() -> bool:
     return sys.stderr.isatty()
 
 
-def _check_device(device: str) -> str:
+def check_device(device: str) -> str:
     if device not in DEVICES:
         raise UnknownExperimentError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
     if device == "cuda" and not torch.cuda.is_available():
@@ -107,7 +106,7 @@ def run_experiment(
     """
     experiment = get_experiment(name)
     config = experiment.config(mode, **overrides)
-    _check_device(device)
+    check_device(device)
     seed = experiment.seed if seed is None else int(seed)
     progress = default_progress() if progress is None else progress
     with _reproducible():
@@ -310,40 +309,3 @@ def write_report(
     path = out / "REPORT.md"
     path.write_text("\n".join(parts))
     return path
-
-
-def report_all(
-    *,
-    mode: str = "quick",
-    seed: int | None = None,
-    device: str = "cpu",
-    out_dir: str | Path = "results",
-    progress: bool | None = None,
-    compare_qubits: int | None = 12,
-    jobs: int | None = None,
-) -> tuple[list[ExperimentRun], Path]:
-    """Run every registered experiment, write its results, the comparison and REPORT.md.
-
-    The experiments run ``jobs`` at a time in worker processes (default: one per core; see
-    :func:`qspectral.experiments.parallel.run_many`), each seeded and single-threaded, so every
-    ``metrics.json`` is the one a serial run writes. If any experiment fails, REPORT.md is still
-    written (the others' claims and each failure's traceback) and then
-    :class:`~qspectral.errors.ExperimentFailedError` is raised.
-    """
-    from qspectral.experiments.parallel import run_many
-
-    _check_device(device)
-    runs, failures = run_many({name: {} for name in experiments()}, mode=mode, seed=seed, device=device,
-                              out_dir=out_dir, jobs=jobs, progress=progress)
-    table = None
-    if compare_qubits is not None:
-        from qspectral.sim.compare import compare_qft, format_table
-
-        table = format_table(compare_qft(compare_qubits))
-    path = write_report(runs, out_dir, compare_table=table, failures=failures)
-    if failures:
-        raise ExperimentFailedError(
-            f"{len(failures)} experiment(s) failed: {', '.join(failures)}; {path} has the others' results and "
-            "each traceback; rerun one alone with `qspectral reproduce NAME` once fixed"
-        )
-    return runs, path
