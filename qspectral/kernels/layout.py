@@ -188,6 +188,54 @@ def diagonal_at(
     return out.reshape(out.shape[0], length)
 
 
+#: :func:`phase_at` makes its complex factors for at most this many amplitudes at a time.
+PHASE_SLICE = 2**20
+
+
+def _phase_view(phases: torch.Tensor, num_qubits: int, positions: Sequence[int]) -> torch.Tensor:
+    """``phases`` (``(2**k,)``) as a view that broadcasts against ``(1, 2, ..., 2)`` (no copy)."""
+    k = len(positions)
+    by_height = sorted(range(k), key=lambda j: -positions[j])  # phase bits, highest position first
+    view = phases.reshape((2,) * k).permute([k - 1 - j for j in by_height])
+    touched = set(positions)
+    for dim, p in enumerate(range(num_qubits - 1, -1, -1)):
+        if p not in touched:
+            view = view.unsqueeze(dim)
+    return view.unsqueeze(0)
+
+
+def phase_at(
+    state: torch.Tensor, phases: torch.Tensor, positions: Sequence[int], *, in_place: bool = False
+) -> torch.Tensor:
+    """Multiply by ``diag(exp(1j * phases))``, bit ``j`` of the phases' index on index bit ``positions[j]``.
+
+    ``phases`` is a real ``(2**k,)`` tensor on the state's device. The complex factors are made
+    in the state's precision for one slice of the state (its highest bits fixed, at most
+    :data:`PHASE_SLICE` amplitudes) at a time, so no ``2**n`` complex diagonal is ever held:
+    the extra memory is a slice, whatever the size of the state.
+
+    Example:
+        >>> state = torch.full((1, 4), 0.5, dtype=torch.complex128)
+        >>> phases = torch.tensor([0.0, torch.pi, 0.0, torch.pi], dtype=torch.float64)
+        >>> phase_at(state, phases, [1, 0]).real.tolist()   # phase bit 0 on index bit 1: e^{i pi} where set
+        [[0.5, 0.5, -0.5, -0.5]]
+    """
+    batch, length = state.shape
+    n = length.bit_length() - 1
+    real = torch.empty((), dtype=state.dtype).real.dtype
+    factor = _phase_view(phases, n, positions)
+    out = state if in_place else state.clone()
+    view = out.view((batch,) + (2,) * n)
+    lead = max(0, n - (PHASE_SLICE.bit_length() - 1))  # fixed high bits per slice
+    for high in range(2**lead):
+        bits = [(high >> (lead - 1 - t)) & 1 for t in range(lead)]
+        part = view[(slice(None), *bits)]
+        angle = factor[(slice(None), *(b if factor.shape[1 + t] == 2 else 0 for t, b in enumerate(bits)))]
+        angle = angle.to(real)
+        part.mul_(torch.polar(torch.ones_like(angle), angle))
+    return out
+
+
 def multiplexed_at(
     state: torch.Tensor, blocks: torch.Tensor, target: int, controls: Sequence[int], *, out: torch.Tensor | None = None
 ) -> torch.Tensor:

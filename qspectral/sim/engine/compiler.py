@@ -9,7 +9,8 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
 3. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
-   wires, so the result is the same unitary.
+   wires, so the result is the same unitary. A ``phase`` op (a spectral gate's array) is a step
+   of its own.
 
 :meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT.
 
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 from qiskit.circuit import QuantumCircuit
 
 from qspectral.sim.engine.flatten import flatten
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Op, Program, Step
+from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Op, PhaseStep, Program, Step
 from qspectral.sim.engine.qft_recognition import find_qfts
 
 #: Default largest number of wires of a fused matrix step.
@@ -62,13 +63,15 @@ class _Group:
             self.cls: type[Step] = FFTStep
         elif op.kind == "multiplexed":
             self.cls = MultiplexedStep
+        elif op.kind == "phase":
+            self.cls = PhaseStep
         else:
             self.cls = DiagonalStep if op.is_diagonal else MatrixStep
         self.members = [] if self.cls is FFTStep else [op]
 
     def join_cost(self, op: Op, max_fused: int) -> tuple | None:
         """How good it is to add ``op`` here (lower is better), or None when it may not join."""
-        if self.cls in (FFTStep, MultiplexedStep):
+        if self.cls in (FFTStep, MultiplexedStep, PhaseStep):
             return None
         union = len(set(self.wires) | set(op.wires))
         growth = union - len(self.wires)
@@ -91,7 +94,7 @@ class _Group:
 
 
 def fuse(ops: Sequence[Op], max_fused: int = MAX_FUSED) -> tuple[Step, ...]:
-    """Pack ops into FFT, matrix, diagonal and multiplexed steps (see the module docstring)."""
+    """Pack ops into FFT, matrix, diagonal, multiplexed and phase steps (see the module docstring)."""
     groups: list[_Group] = []
     last: dict[int, int] = {}
     for op in ops:

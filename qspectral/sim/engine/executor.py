@@ -8,7 +8,8 @@ r"""Execute a compiled :class:`~qspectral.sim.engine.program.Program` on a batch
   place so that the copy moves contiguous runs;
 - a QFT step runs one ``torch.fft`` along the axis its wires form (torch may return that axis
   innermost: a relabelling, not a copy);
-- a diagonal step multiplies in place, broadcasting over the current layout; a multiplexed step
+- a diagonal step multiplies in place, broadcasting over the current layout; a phase step (a
+  spectral gate's real array) too, making its complex factors slice by slice; a multiplexed step
   (uniformly controlled one-qubit gate) is four broadcast multiply-adds;
 - ``swap`` gates were already turned into relabellings by the compiler.
 
@@ -37,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 
@@ -53,11 +55,12 @@ from qspectral.kernels.layout import (
     matrix_at,
     multiplexed_at,
     permute_positions,
+    phase_at,
 )
 from qspectral.kernels.states import REAL_DTYPE, zero_state
 from qspectral.kernels.threads import torch_threads
 from qspectral.sim.engine.binding import Resolver, step_operator
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Program, Step
+from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, PhaseStep, Program, Step
 
 #: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
 #: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
@@ -148,6 +151,12 @@ class _Executor:
     def diagonal(self, diagonal: torch.Tensor, wires: Sequence[int]) -> None:
         in_place = self.in_place and self.owned
         new = diagonal_at(self.state, diagonal, self._position(wires), in_place=in_place)
+        if new is not self.state:
+            self._advance(new)
+
+    def phases(self, phases: torch.Tensor, wires: Sequence[int]) -> None:
+        in_place = self.in_place and self.owned
+        new = phase_at(self.state, phases.to(self.state.device), self._position(wires), in_place=in_place)
         if new is not self.state:
             self._advance(new)
 
@@ -328,7 +337,15 @@ _APPLY = {
     MatrixStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
     DiagonalStep: lambda run, step, operators: run.diagonal(operators(step), step.wires),
     MultiplexedStep: lambda run, step, operators: run.multiplexed(operators(step), step.wires),
+    PhaseStep: lambda run, step, operators: run.phases(_shared(step.members[0].constant), step.wires),
 }
+
+
+def _shared(array) -> torch.Tensor:
+    """A tensor sharing a (read-only) numpy array's memory; the engine only reads it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(array)
 
 
 def _run_steps(program: Program, run: _Executor, resolve: Resolver) -> None:
