@@ -227,12 +227,17 @@ def phase_at(
     out = state if in_place else state.clone()
     view = out.view((batch,) + (2,) * n)
     lead = max(0, n - (PHASE_SLICE.bit_length() - 1))  # fixed high bits per slice
+    buffer = None
     for high in range(2**lead):
         bits = [(high >> (lead - 1 - t)) & 1 for t in range(lead)]
-        part = view[(slice(None), *bits)]
         angle = factor[(slice(None), *(b if factor.shape[1 + t] == 2 else 0 for t, b in enumerate(bits)))]
+        if buffer is None:  # every slice's factor has the same shape: one buffer, reused
+            buffer = torch.empty(angle.shape, dtype=state.dtype, device=state.device)
+            parts = torch.view_as_real(buffer)
         angle = angle.to(real)
-        part.mul_(torch.polar(torch.ones_like(angle), angle))
+        torch.cos(angle, out=parts[..., 0])  # cos and sin straight into the complex buffer (torch.polar is 2x slower)
+        torch.sin(angle, out=parts[..., 1])
+        view[(slice(None), *bits)].mul_(buffer)
     return out
 
 
