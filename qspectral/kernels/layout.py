@@ -79,6 +79,43 @@ def _swap_blocks(state: torch.Tensor, low: int, high: int, *, out: torch.Tensor 
     return dst
 
 
+#: :func:`transpose_in_place` swaps tiles of ``2**TILE_BITS x 2**TILE_BITS`` amplitudes.
+TILE_BITS = 9
+
+
+def transpose_in_place(state: torch.Tensor, source: Sequence[int]) -> bool:
+    """:func:`permute_positions` in place, for a ``source`` that exchanges two equal blocks of bits.
+
+    Such a permutation is a batch of square transposes; they are done tile by tile (each pair of
+    tiles swapped through one tile-sized copy), so no second state is needed. Returns False, and
+    does nothing, for any other permutation.
+
+    Example:
+        >>> state = torch.arange(16.0).to(torch.complex128).reshape(1, 16)
+        >>> expected = permute_positions(state, [2, 3, 0, 1])
+        >>> transpose_in_place(state, [2, 3, 0, 1]) and bool(torch.equal(state, expected))
+        True
+    """
+    n = len(source)
+    bits = source[0]
+    if 2 * bits > n or list(source[: 2 * bits]) != [*range(bits, 2 * bits), *range(bits)] or (
+        list(source[2 * bits :]) != list(range(2 * bits, n)) or bits == 0
+    ):
+        return False
+    size = 2**bits
+    view = state.view(-1, size, size)  # view[o, high, low]: the result is view[o, low, high]
+    tile = min(size, 2**TILE_BITS)
+    for i in range(0, size, tile):
+        diagonal = view[:, i : i + tile, i : i + tile]
+        diagonal.copy_(diagonal.transpose(-1, -2).clone())
+        for j in range(i + tile, size, tile):
+            upper, lower = view[:, i : i + tile, j : j + tile], view[:, j : j + tile, i : i + tile]
+            kept = upper.clone()
+            upper.copy_(lower.transpose(-1, -2))
+            lower.copy_(kept.transpose(-1, -2))
+    return True
+
+
 def inverse_source(source: Sequence[int]) -> list[int]:
     """The ``source`` list that undoes :func:`permute_positions` with ``source``."""
     inverse = [0] * len(source)

@@ -111,3 +111,40 @@ def test_phase_kernel_in_slices_matches_numpy(monkeypatch, in_place):
         assert torch.equal(state, given)
     single = layout.phase_at(given.to(torch.complex64), torch.tensor(phases), positions)
     np.testing.assert_allclose(single.numpy(), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [8, 9])
+def test_lean_mode_runs_in_place_and_matches_numpy(monkeypatch, n):
+    """From LEAN_FFT_AMPLITUDES, on the engine's own state, FFT stages and the final half-swap run in place."""
+    import qspectral.kernels.fft as fft_kernels
+    import qspectral.sim.engine.executor as engine
+
+    monkeypatch.setattr(engine, "LEAN_FFT_AMPLITUDES", 16)
+    monkeypatch.setattr(fft_kernels, "IN_PLACE_BLOCK", 2**4)
+    monkeypatch.setattr(engine, "IN_PLACE_BLOCK", 2**4)
+    monkeypatch.setattr(layout, "TILE_BITS", 1)
+    used = {"fft": 0, "transpose": 0}
+    real_fft, real_transpose = engine.fft_bits_in_place, engine.transpose_in_place
+
+    def fft_spy(*a, **k):
+        used["fft"] += 1
+        return real_fft(*a, **k)
+
+    def transpose_spy(*a):
+        done = real_transpose(*a)
+        used["transpose"] += done
+        return done
+
+    monkeypatch.setattr(engine, "fft_bits_in_place", fft_spy)
+    monkeypatch.setattr(engine, "transpose_in_place", transpose_spy)
+    phases = np.random.default_rng(n).uniform(-np.pi, np.pi, 2**n)
+    start = np.eye(2**n)[3]
+    expected = np.fft.ifft(np.exp(1j * phases) * np.fft.fft(start))
+    for dtype, atol in ((np.complex128, 1e-12), (np.complex64, 2e-6)):
+        np.testing.assert_allclose(simulate(spectral_phase(n, phases), "engine", dtype=dtype, initial_state=start),
+                                   expected, atol=atol)
+        with torch.no_grad():  # from |0...0>: the engine owns the state from the start
+            out = run_circuit(spectral_phase(n, phases), None, dtype=torch.complex128)[0].numpy()
+        np.testing.assert_allclose(out, np.fft.ifft(np.exp(1j * phases)), atol=1e-12)
+    assert used["fft"] >= 4
+    assert used["transpose"] >= (1 if n % 2 == 0 else 0)  # an odd split is not square: a buffered copy
