@@ -4,9 +4,10 @@ r"""Spectral gates that keep their data as a numpy array: :class:`SpectralPhaseG
 A Qiskit ``DiagonalGate`` or ``UCRYGate`` stores one Python number per entry in ``params``: for a
 22-qubit spectral phase that is 4M Python complex numbers, seconds to build and copied each time
 Qiskit materialises ``circuit.data``. These gates hold the array instead (``params`` is empty) and
-build that Qiskit gate only as their lazy :attr:`~qiskit.circuit.Instruction.definition`, which is
-what Aer, ``transpile`` and the cloud see (the OpenQASM exporter writes that library gate, as
-before); qspectral's engine and its PennyLane bridge read the array directly.
+build a Qiskit gate only in their lazy :attr:`~qiskit.circuit.Instruction.definition` (the phase
+gate: a ``DiagonalGate``; the filter gate: one phase gate between one-qubit gates), which is what
+Aer, ``transpile`` and the cloud see; the OpenQASM exporter writes the library gate each stands for
+(``DiagonalGate``, ``UCRYGate``); qspectral's engine and its PennyLane bridge read the array.
 
 Convention (Qiskit's): entry ``k`` belongs to the basis state whose bit ``j`` is on ``qargs[j]``
 (for the filter gate: on ``qargs[j + 1]``; ``qargs[0]`` is the ancilla it rotates).
@@ -52,8 +53,9 @@ def _frozen(values: np.ndarray, what: str) -> np.ndarray:
 
 
 class SpectralGate(Gate):
-    """A gate whose data is one read-only float array instead of ``params``; its definition is the
-    one Qiskit library gate it stands for (:meth:`library_gate`), built on first use."""
+    """A gate whose data is one read-only float array instead of ``params``; its definition (built
+    on first use) is, unless a subclass says otherwise, the one Qiskit library gate it stands for
+    (:meth:`library_gate`)."""
 
     def __init__(self, name: str, num_qubits: int, values: np.ndarray, label: str | None) -> None:
         super().__init__(name, num_qubits, [], label=label)
@@ -124,9 +126,12 @@ class SpectralFilterGate(SpectralGate):
 
     On ``qargs = [ancilla, d_0, ..., d_{m-1}]``: where the data qubits read ``k`` (``d_0`` least
     significant), ``RY(2 arccos gains[k])`` on the ancilla, so the ancilla's ``|0>`` branch is
-    multiplied by ``gains[k]``. The definition is Qiskit's ``UCRYGate`` of those angles.
-    Equivalently, with ``V = S H`` on the ancilla, it is ``V diag(exp(-+ i arccos gains[k])) V^dagger``
-    (``-`` where the ancilla is 0): the form qspectral's engine runs, one elementwise multiply.
+    multiplied by ``gains[k]``; :meth:`library_gate` is Qiskit's ``UCRYGate`` of those angles (what
+    OpenQASM export writes). The definition is the diagonal form: with ``V = S H`` on the ancilla,
+    :math:`RY(\theta) = V \mathrm{diag}(e^{-i\theta/2}, e^{+i\theta/2}) V^\dagger`, so the gate is
+    ``sdg, h`` on the ancilla, one :class:`SpectralPhaseGate` on ``(d_0, ..., d_{m-1}, ancilla)``
+    with phases ``-arccos(gains)`` (ancilla 0) then ``+arccos(gains)`` (ancilla 1), and ``h, s``:
+    one elementwise multiply for qspectral's engine and a native diagonal for Aer.
 
     Example:
         >>> import numpy as np
@@ -151,3 +156,14 @@ class SpectralFilterGate(SpectralGate):
     def library_gate(self) -> UCRYGate:
         """Qiskit's ``UCRYGate`` of the angles ``2 arccos(gains)`` (target ``qargs[0]``)."""
         return UCRYGate((2 * np.arccos(self._values.astype(np.float64))).tolist())
+
+    def _define(self) -> None:
+        half = np.arccos(self._values.astype(np.float64))
+        ancilla, data = 0, list(range(1, self.num_qubits))
+        circuit = QuantumCircuit(self.num_qubits, name=self.name)
+        circuit.sdg(ancilla)
+        circuit.h(ancilla)
+        circuit.append(SpectralPhaseGate(np.concatenate([-half, half])), [*data, ancilla])
+        circuit.h(ancilla)
+        circuit.s(ancilla)
+        self.definition = circuit

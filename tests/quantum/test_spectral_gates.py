@@ -58,11 +58,11 @@ def test_filter_gate_defines_the_multiplexed_rotation():
     gains = np.array([1.0, -0.3, 0.0, 0.8])
     gate = SpectralFilterGate(gains)
     assert gate.params == [] and gate.num_qubits == 3
-    u = Operator(gate).data  # index = ancilla + 2 * k
-    for k, g in enumerate(gains):
-        s = np.sqrt(1 - g**2)
-        block = u[np.ix_([2 * k, 2 * k + 1], [2 * k, 2 * k + 1])]
-        np.testing.assert_allclose(block, [[g, -s], [s, g]], atol=1e-12)
+    for u in (Operator(gate.definition).data, Operator(gate.library_gate()).data):  # index = ancilla + 2 k
+        for k, g in enumerate(gains):
+            s = np.sqrt(1 - g**2)
+            block = u[np.ix_([2 * k, 2 * k + 1], [2 * k, 2 * k + 1])]
+            np.testing.assert_allclose(block, [[g, -s], [s, g]], atol=1e-12)
 
 
 def test_gates_compare_by_array_copy_and_pickle():

@@ -223,7 +223,9 @@ def test_spectral_filter_layout_and_structure():
     assert f.SUCCESS == 0
     names = [inst.operation.name for inst in f.circuit.data]
     assert names == ["iqft", "spectral_filter", "qft"]
-    assert [inst.operation.name for inst in f.circuit.data[1].operation.definition.data] == ["ucry"]
+    gate = f.circuit.data[1].operation  # defined as V diag V^dagger; exported as Qiskit's UCRYGate
+    assert [inst.operation.name for inst in gate.definition.data] == ["sdg", "h", "spectral_phase", "h", "s"]
+    assert gate.library_gate().name == "ucry"
     # the multiplexed rotation targets the ancilla and is controlled by the subset (qargs[0] = target)
     assert [f.circuit.find_bit(q).index for q in f.circuit.data[1].qubits] == [4, 3, 1, 0]
     assert not f.gains.flags.writeable

@@ -5,8 +5,9 @@ Wires are storage qubits. QFT blocks (:class:`~qspectral.quantum.qft.QFTBlock` a
 :func:`~qspectral.kernels.gates.gate_matrix` keep their name and parameters (numbers or
 :class:`~qiskit.circuit.ParameterExpression`); ``mcphase`` and ``DiagonalGate`` (and ``UCRZGate``)
 become diagonals; ``UCRYGate``, ``UCRXGate`` and ``UCGate`` uniformly controlled (multiplexed)
-gates; qspectral's array-holding spectral gates (:mod:`qspectral.quantum.spectral_gates`) read
-their array, never their ``definition`` (:func:`spectral_ops`); other gates with a matrix (``UnitaryGate``, library gates, on at most ``MAX_MATRIX_QUBITS``
+gates; qspectral's ``SpectralPhaseGate`` a ``phase`` op holding its array (never its
+``DiagonalGate`` definition; a ``SpectralFilterGate`` is expanded into one of those between
+one-qubit gates by its definition); other gates with a matrix (``UnitaryGate``, library gates, on at most ``MAX_MATRIX_QUBITS``
 qubits) are applied through it, and the rest (custom gates, approximate QFTs, ...) are expanded
 through their ``definition``. Global phases are summed. ``swap`` gates are not executed: they
 exchange which wire holds which qubit, and the program ends with one relabelling of the index bits.
@@ -41,7 +42,7 @@ from qiskit.circuit.library import (
 from qspectral.errors import UnsupportedCircuitError
 from qspectral.kernels.gate_table import GATE_PARAMS
 from qspectral.quantum.qft import QFTBlock
-from qspectral.quantum.spectral_gates import SpectralFilterGate, SpectralPhaseGate
+from qspectral.quantum.spectral_gates import SpectralPhaseGate
 from qspectral.sim.engine.program import Number, Op
 
 #: A gate with a matrix but more qubits than this is expanded through its definition if it has one.
@@ -115,28 +116,6 @@ def _as_matrix(op: Gate) -> np.ndarray | None:
     return None
 
 
-def spectral_ops(op: Gate, wires: tuple[int, ...]) -> list[Op] | None:
-    """The ops of a spectral gate on ``wires`` (Qiskit's ``qargs`` order), or None for another gate.
-
-    - :class:`SpectralPhaseGate`: one ``phase`` op holding its phases (no copy);
-    - :class:`SpectralFilterGate` on ``(ancilla, *data)``: ``RY(theta_k) = V diag(e^{-i theta_k/2},
-      e^{+i theta_k/2}) V^dagger`` with ``V = S H``, so ``sdg, h`` on the ancilla, one ``phase``
-      op on ``(*data, ancilla)`` with phases ``-+arccos(gains[k])`` (``-`` where the ancilla is 0),
-      then ``h, s``: one elementwise multiply instead of a ``2**m``-block multiplexer.
-    """
-    if isinstance(op, SpectralPhaseGate):
-        return [Op("phase", op.name, wires, constant=op.phases)]
-    if isinstance(op, SpectralFilterGate):
-        half = np.arccos(op.gains.astype(np.float64))
-        ancilla, data = wires[:1], wires[1:]
-        return [
-            Op("gate", "sdg", ancilla), Op("gate", "h", ancilla),
-            Op("phase", op.name, (*data, *ancilla), constant=np.concatenate([-half, half])),
-            Op("gate", "h", ancilla), Op("gate", "s", ancilla),
-        ]
-    return None
-
-
 def flatten(circuit: QuantumCircuit) -> tuple[list[Op], list[Number], list[int]]:
     """Return ``(ops, phases, output_wires)``: gates on wires, global-phase terms, final wire of each qubit."""
     ops: list[Op] = []
@@ -163,8 +142,8 @@ def flatten(circuit: QuantumCircuit) -> tuple[list[Op], list[Number], list[int]]
             qft = _qft_of(op)
             if qft is not None:
                 ops.append(Op("qft", name, wires, inverse=qft[0], do_swaps=qft[1]))
-            elif (spectral := spectral_ops(op, wires)) is not None:
-                ops.extend(spectral)
+            elif isinstance(op, SpectralPhaseGate):  # its phase array, never its DiagonalGate definition
+                ops.append(Op("phase", name, wires, constant=op.phases))
             elif not _native(op):
                 expand(op, local, wires)
             elif name in GATE_PARAMS:
