@@ -271,7 +271,7 @@ def phase_at(
         if buffer is None:  # every slice's factor has the same shape: one buffer, reused
             buffer = torch.empty(angle.shape, dtype=state.dtype, device=state.device)
             parts = torch.view_as_real(buffer)
-        angle = angle.to(real)
+        angle = angle.to(real).contiguous()  # sin and cos are fast only on contiguous input (one copy of a slice)
         torch.cos(angle, out=parts[..., 0])  # cos and sin straight into the complex buffer (torch.polar is 2x slower)
         torch.sin(angle, out=parts[..., 1])
         view[(slice(None), *bits)].mul_(buffer)

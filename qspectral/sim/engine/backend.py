@@ -109,8 +109,9 @@ def _runner(device: str):
 #: ==========  =====================  ===============================================
 #:
 #: The factor covers every large-state case (the guard matters there); the small complex64 states
-#: exceed it by at most one 512 MiB state. Started from ``|0...0>`` (no input) an even-sized lean
-#: run needs about one state: 30 qubits in complex64, 8 GiB, run in 8.2 GiB beyond the phases.
+#: exceed it by at most one 512 MiB state. An even-sized lean run needs about one state: 30 qubits
+#: in complex64 from ``|0...0>`` (``run_circuit``) peaked 8.4 GiB (1.05 states) above the 4 GiB of
+#: float32 phases the caller held, 12.7 GiB (1.59 states) in all.
 ENGINE_MEMORY_OVERHEAD = 2.2
 
 ENGINE = Backend(
