@@ -6,8 +6,8 @@ backend registry, the torch engine's ``run_circuit``/``compile_circuit``), the m
 the PDE evolution circuits. The other areas are namespaces with their own ``__all__``:
 :mod:`qspectral.spectral` (measuring spectra), :mod:`qspectral.classical` (torch models),
 :mod:`qspectral.quantum` (every circuit builder, quantum models), :mod:`qspectral.experiments`
-and :mod:`qspectral.cloud`. ``import qspectral`` imports neither torch nor pennylane: names that
-need them load on first use.
+and :mod:`qspectral.cloud`. ``import qspectral`` loads only the errors: every other name loads on
+first use (so importing the package pulls in neither numpy, qiskit, torch nor pennylane).
 
 Example:
     >>> import numpy as np, qspectral
@@ -20,20 +20,10 @@ Example:
 """
 
 from qspectral._lazy import attach, exports
-from qspectral.conventions import (
-    align_global_phase,
-    apply_qft,
-    fidelity,
-    from_pennylane_order,
-    permute_qubits,
-    random_state,
-    reverse_qubit_order,
-    to_pennylane_order,
-    validate_state,
-)
 from qspectral.errors import (
     BackendUnavailableError,
     CredentialsError,
+    ExperimentFailedError,
     InsufficientMemoryError,
     InvalidJobError,
     InvalidModelError,
@@ -52,18 +42,28 @@ from qspectral.errors import (
     UnknownExperimentError,
     UnsupportedCircuitError,
 )
-from qspectral.quantum.evolution import dissipative_evolution, evolution_circuit, wave_decode, wave_encode
-from qspectral.quantum.qft import QFTBlock, aqft_error_bound, qft, qft_ops
-from qspectral.quantum.readout import magnitude_readout_error, shots_for_error
-from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectral_filter, spectral_phase
-from qspectral.sim.backends import Backend, available_backends, backends, check_memory, register_backend, simulate
-from qspectral.sim.pennylane.tape import pennylane_to_circuit
-from qspectral.sim.memory import format_plan, plan, statevector_bytes
 
 __version__ = "0.1.0"
 
-#: The torch statevector engine loads on first use, so that `import qspectral` does not import torch.
-_LAZY = exports({"qspectral.sim.engine": ("compile_circuit", "run_circuit")})
+#: Every core name but the errors loads on first use: `import qspectral` imports neither numpy, qiskit,
+#: torch nor pennylane, so that `qspectral --help` and tools that only import the package start fast.
+_LAZY = exports({
+    "qspectral.conventions": (
+        "align_global_phase", "apply_qft", "fidelity", "from_pennylane_order", "permute_qubits", "random_state",
+        "reverse_qubit_order", "to_pennylane_order", "validate_state",
+    ),
+    "qspectral.quantum.evolution": ("dissipative_evolution", "evolution_circuit", "wave_decode", "wave_encode"),
+    "qspectral.quantum.qft": ("QFTBlock", "aqft_error_bound", "qft", "qft_ops"),
+    "qspectral.quantum.readout": ("magnitude_readout_error", "shots_for_error"),
+    "qspectral.quantum.spectral_ops": ("SpectralFilter", "fourier_shift", "spectral_filter", "spectral_phase"),
+    "qspectral.sim.backends": (
+        "Backend", "available_backends", "backends", "check_memory", "register_backend", "simulate",
+    ),
+    "qspectral.sim.pennylane.tape": ("pennylane_to_circuit",),
+    "qspectral.sim.memory": ("format_plan", "plan", "statevector_bytes"),
+    "qspectral.sim.engine": ("compile_circuit", "run_circuit"),
+    "qspectral.sim.primitives": ("EngineEstimator", "EngineSampler"),
+})
 _NAMESPACES = ("classical", "cloud", "experiments", "quantum", "sim", "spectral")
 #: Names that were top-level before the namespaces: they still work, with a DeprecationWarning,
 #: until the next release. name -> the namespace that holds it now.
@@ -104,6 +104,7 @@ __all__ = [
     # errors (qspectral.errors)
     "BackendUnavailableError",
     "CredentialsError",
+    "ExperimentFailedError",
     "InsufficientMemoryError",
     "InvalidJobError",
     "InvalidModelError",
@@ -144,6 +145,9 @@ __all__ = [
     "check_memory",
     "compile_circuit",
     "pennylane_to_circuit",
+    # Qiskit V2 primitives on the engine (qspectral.sim.primitives)
+    "EngineEstimator",
+    "EngineSampler",
     "register_backend",
     "run_circuit",
     "simulate",

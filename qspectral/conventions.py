@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qspectral.errors import InvalidQubitsError, InvalidStateError
+from qspectral.errors import InvalidParameterError, InvalidQubitsError, InvalidStateError
 
 #: Default tolerance on ``| ||psi|| - 1 |`` when validating a complex128 state.
 NORM_ATOL = 1e-8
@@ -101,8 +101,13 @@ def validate_state(
 def validate_qubits(num_qubits: int, qubits: Sequence[int] | None = None) -> list[int]:
     """Check a register size and a qubit subset; return the subset as a list (default: all).
 
-    Raises :class:`~qspectral.errors.InvalidQubitsError` for ``num_qubits < 1``, an empty subset,
-    an index outside ``0..num_qubits-1`` or a repeated index.
+    Raises :class:`~qspectral.errors.InvalidQubitsError` for ``num_qubits < 1``, a non-integer
+    size or index (no rounding: ``0.5`` is refused, as Qiskit refuses it), an empty subset, an index
+    outside ``0..num_qubits-1`` or a repeated index.
+
+    Example:
+        >>> validate_qubits(4, [3, 0])
+        [3, 0]
     """
     if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)) or num_qubits < 1:
         raise InvalidQubitsError(
@@ -110,7 +115,15 @@ def validate_qubits(num_qubits: int, qubits: Sequence[int] | None = None) -> lis
         )
     if qubits is None:
         return list(range(int(num_qubits)))
-    chosen = [int(q) for q in qubits]
+    if isinstance(qubits, (str, bytes)) or not hasattr(qubits, "__iter__"):
+        raise InvalidQubitsError(f"qubits must be a list of integer indices, got {qubits!r}; e.g. qubits=[0, 2]")
+    chosen = list(qubits)
+    for q in chosen:
+        if isinstance(q, bool) or not isinstance(q, (int, np.integer)):
+            raise InvalidQubitsError(
+                f"qubit index {q!r} is not an integer; qubits are numbered 0..{num_qubits - 1}, e.g. qubits=[0, 2]"
+            )
+    chosen = [int(q) for q in chosen]
     if not chosen:
         raise InvalidQubitsError("the qubit subset is empty; pass at least one qubit index")
     outside = [q for q in chosen if not 0 <= q < num_qubits]
@@ -197,16 +210,21 @@ def apply_qft(
     ``qubits[0]`` is the least significant bit of the transformed index (default: all qubits in
     order). With ``do_swaps=False`` the forward transform's output index is bit-reversed on the
     subset, and the inverse transform reads a bit-reversed input. Leading batch dimensions are
-    kept. No normalisation check is made: the transform is linear and unitary.
+    kept. Each state must be finite and normalised (as :func:`validate_state` checks and
+    :func:`qspectral.simulate` requires); :class:`~qspectral.errors.InvalidStateError` otherwise.
 
     Example:
-        >>> psi = np.random.default_rng(0).normal(size=16) + 0j
+        >>> psi = np.random.default_rng(0).normal(size=16) + 0j; psi /= np.linalg.norm(psi)
         >>> bool(np.allclose(apply_qft(psi), 4 * np.fft.ifft(psi)))
         True
     """
     psi = np.asarray(state, dtype=np.result_type(np.asarray(state).dtype, np.complex64))
+    if psi.ndim == 0:
+        raise InvalidStateError("apply_qft needs a statevector (an array of 2**n amplitudes), got a scalar")
     n = num_qubits_of(psi.shape[-1])
     sub = validate_qubits(n, qubits)
+    for row in psi.reshape(-1, psi.shape[-1]):
+        validate_state(row)
     m = len(sub)
     rest = [q for q in range(n) if q not in sub]
     # Move the subset to the low qubits (sub[0] -> qubit 0) so it is the fastest-varying axis.
@@ -240,6 +258,11 @@ def random_state(
         >>> psi.shape, bool(np.isclose(np.linalg.norm(psi), 1))
         ((8,), True)
     """
+    validate_qubits(num_qubits)
+    if not isinstance(seed, np.random.Generator) and seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
+        raise InvalidParameterError(f"seed must be a non-negative integer or a numpy Generator, got {seed!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     shape = tuple(batch) + (2**num_qubits,)
     psi = rng.normal(size=shape) + 1j * rng.normal(size=shape)
@@ -250,8 +273,15 @@ def fidelity(state_a: np.ndarray, state_b: np.ndarray) -> float:
     """Return ``|<a|b>|**2 / (||a||**2 ||b||**2)``, insensitive to global phase."""
     a = np.asarray(state_a).ravel()
     b = np.asarray(state_b).ravel()
+    if a.size != b.size:
+        raise InvalidStateError(
+            f"cannot compare states of {a.size} and {b.size} amplitudes; both must act on the same qubits"
+        )
+    norms = np.vdot(a, a).real * np.vdot(b, b).real
+    if not np.isfinite(norms) or norms == 0:
+        raise InvalidStateError("fidelity needs two non-zero, finite states; check for NaN or all-zero amplitudes")
     overlap = np.vdot(a, b)
-    return float(abs(overlap) ** 2 / (np.vdot(a, a).real * np.vdot(b, b).real))
+    return float(abs(overlap) ** 2 / norms)
 
 
 def align_global_phase(state: np.ndarray, reference: np.ndarray) -> np.ndarray:

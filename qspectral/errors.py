@@ -52,6 +52,10 @@ class UnknownExperimentError(QSpectralError, ValueError):
     """An experiment name or mode is not in the registry."""
 
 
+class ExperimentFailedError(QSpectralError, RuntimeError):
+    """An experiment of a report raised (the report still lists the others and the traceback)."""
+
+
 class InvalidJobError(QSpectralError, ValueError):
     """A cloud job request is malformed (shot count, circuit too large for the backend, ...)."""
 
@@ -82,3 +86,19 @@ class JobStateError(QSpectralError, RuntimeError):
 
 class JobStoreBusyError(QSpectralError, TimeoutError):
     """The job store stayed locked by another process for longer than the wait allows."""
+
+
+class CircuitFileNotFoundError(QSpectralError, FileNotFoundError):
+    """A circuit file named on the command line or passed to ``load_qasm`` does not exist."""
+
+
+class JobStoreMissingError(QSpectralError, FileNotFoundError):
+    """The job store file does not exist (only ``qspectral submit`` creates one)."""
+
+
+class JobStoreUnusableError(QSpectralError, OSError):
+    """The job store file is corrupt, read-only for a write, or not a file; the message says what to do."""
+
+
+class RankFailureError(QSpectralError, RuntimeError):
+    """Another rank of a distributed run died or stopped answering."""

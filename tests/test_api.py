@@ -34,6 +34,18 @@ def test_import_qspectral_loads_no_heavy_dependency():
     assert json.loads(out.stdout) == []
 
 
+def test_cli_help_loads_neither_numpy_nor_qiskit():
+    # `qspectral --help` builds the parser only: the simulators load inside each command
+    code = (
+        "import json, sys\n"
+        "from qspectral.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps([m for m in ['numpy', 'qiskit', 'torch', 'pennylane'] if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.splitlines()[-1]) == []
+
+
 @pytest.mark.parametrize("namespace", NAMESPACES)
 def test_every_name_in_all_resolves_and_is_listed_by_dir(namespace):
     module = importlib.import_module(namespace)

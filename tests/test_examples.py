@@ -32,6 +32,13 @@ EXAMPLES = {
         expect=r"^OK: .*aer match the numpy filter and its success probability within 1e-08$",
         files=("results/examples/spectral_filter.png",),
     ),
+    "pennylane_device.py": Example(
+        expect=r"^OK: the qspectral\.engine device matches default\.qubit \(values 1e-10, backprop gradients 1e-8\)$",
+    ),
+    "qiskit_primitives.py": Example(
+        expect=r"^OK: EngineEstimator matches StatevectorEstimator within 1e-10 and EngineSampler follows the exact "
+        r"distribution$",
+    ),
     "quantum_fourier_model.py": Example(
         expect=r"^OK: coefficients match PennyLane within 1e-10 and the trained model reproduces the target series$",
     ),

@@ -24,6 +24,8 @@ COMPILE_MODULES = (
     "qspectral.sim.engine.flatten",
     "qspectral.sim.engine.qft_recognition",
     "qspectral.sim.engine.compiler",
+    "qspectral.sim.engine.runs",
+    "qspectral.sim.engine.matrices",
 )
 
 

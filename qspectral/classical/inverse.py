@@ -338,7 +338,7 @@ def self_diffusion(
     ab = check_schedule(alpha_bar)
     positive_int("steps_per_level", steps_per_level, error=InvalidModelError)
     target = y.to(like)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr, foreach=True)
     estimate = torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
     losses = []
     for level in range(ab.size - 1, -1, -1):
@@ -388,7 +388,7 @@ def deep_image_prior(
     positive_int("steps", steps, error=InvalidModelError)
     target = y.to(like)
     z = input_scale * torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr, foreach=True)
     losses = []
     for step in range(1, steps + 1):
         loss = _prior_loss(operator, net(_as_net_input(z))[:, 0], target, fourier_l1)

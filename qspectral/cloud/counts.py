@@ -18,32 +18,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from qspectral.errors import InvalidJobError
+from qspectral.quantum.measurements import tv_distance
+
+__all__ = ["bitstring", "comparison_table", "tv_distance"]
 
 
 def bitstring(outcome: int, num_bits: int) -> str:
     """``outcome`` written with ``num_bits`` characters, bit 0 rightmost (Qiskit's order)."""
     return format(int(outcome), f"0{num_bits}b")
-
-
-def tv_distance(counts: Mapping[int, int], ideal: np.ndarray) -> float:
-    """Total-variation distance ``1/2 sum_x |counts[x]/shots - ideal[x]|`` (0 = ideal, 1 = disjoint).
-
-    Raises InvalidJobError for empty counts or an outcome outside ``ideal``'s range.
-    """
-    p = np.asarray(ideal, dtype=float)
-    shots = sum(counts.values())
-    if shots <= 0:
-        raise InvalidJobError("the counts are empty; a finished job has at least one shot")
-    empirical = np.zeros_like(p)
-    for outcome, count in counts.items():
-        if not 0 <= outcome < p.size:
-            raise InvalidJobError(
-                f"outcome {outcome} is outside the {p.size} outcomes of the ideal distribution; "
-                "the counts and the circuit do not belong together"
-            )
-        empirical[outcome] = count / shots
-    return round(float(0.5 * np.abs(empirical - p).sum()), 12)
 
 
 def comparison_table(

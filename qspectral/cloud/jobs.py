@@ -21,8 +21,8 @@ is also appended to an ``events`` table. Credentials are never stored.
 ``qspectral jobs sync`` to reconcile; ``needs_resubmit`` means the job may not exist remotely
 and only an explicit ``qspectral jobs resubmit ID`` sends it again (nothing is resent silently).
 
-**Concurrency.** WAL journal, a 30 s busy timeout (also for the lock that switching to WAL
-takes), and every change in a ``BEGIN IMMEDIATE`` transaction that checks the current state first
+**Concurrency.** WAL journal, up to 30 s of waiting for another process's lock (reported while
+it waits, then :class:`~qspectral.errors.JobStoreBusyError`), and every change in a ``BEGIN IMMEDIATE`` transaction that checks the current state first
 (compare-and-set), so concurrent CLI processes neither corrupt the file nor overwrite each other's
 transitions.
 
@@ -45,19 +45,30 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
 from qspectral.cloud.program import circuit_hash
 from qspectral.cloud.redact import redact
-from qspectral.errors import JobNotFoundError, JobStateError, JobStoreBusyError
+from qspectral.errors import (
+    JobNotFoundError,
+    JobStateError,
+    JobStoreBusyError,
+    JobStoreMissingError,
+    JobStoreUnusableError,
+    QSpectralError,
+)
+
+T = TypeVar("T")
 
 HOME_VAR = "QSPECTRAL_HOME"
-BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's lock
+BUSY_TIMEOUT = 30.0  # seconds a command waits for another process's lock
+_LOCK_POLL = 0.05  # seconds SQLite itself waits on a lock before JobStore._retry polls again
 STATES = ("created", "submitted", "running", "done", "failed", "cancelled", "needs_resubmit")
 TERMINAL = frozenset({"done", "failed", "cancelled"})
 _NEXT = {
@@ -159,13 +170,57 @@ def _record(row: sqlite3.Row) -> JobRecord:
 
 
 class JobStore:
-    """The SQLite job store at ``path`` (default :func:`default_store_path`); created on first use."""
+    """The SQLite job store at ``path`` (default :func:`default_store_path`).
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+    ``mode`` says what the caller needs, so that a typo in a path never looks like an empty store:
+
+    * ``"create"`` (the default; ``qspectral submit``): open it, creating the file (and, for the
+      default location only, its folder) when missing; :attr:`created` says whether it was new;
+    * ``"write"``: open an existing store to change jobs (``jobs status|fetch|sync|cancel|resubmit``);
+    * ``"read"``: open an existing store read-only (``jobs list``); works on a read-only file.
+
+    A missing store in ``"read"``/``"write"`` mode raises
+    :class:`~qspectral.errors.JobStoreMissingError` naming the path; a corrupt file, a folder or a
+    read-only file for a write raise :class:`~qspectral.errors.JobStoreUnusableError` saying how to
+    move it aside, and the file is left untouched. A store locked by another process is waited for
+    up to :data:`BUSY_TIMEOUT` seconds (``on_wait(seconds_waited)`` is called about once a second
+    meanwhile), then :class:`~qspectral.errors.JobStoreBusyError`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        mode: str = "create",
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
+        if mode not in ("create", "write", "read"):
+            raise ValueError(f"mode must be 'create', 'write' or 'read', got {mode!r}")
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.mode = mode
+        self.on_wait = on_wait
+        self.created = False
+        if self.path.is_dir():
+            raise JobStoreUnusableError(
+                f"the job store path {self.path} is a folder, not a file; give a file such as "
+                f"--store {self.path / 'jobs.sqlite'}"
+            )
+        if not self.path.exists():
+            if mode != "create":
+                raise JobStoreMissingError(
+                    f"no job store at {self.path}; check --store / ${HOME_VAR} (`qspectral submit` creates "
+                    "the store with its first job)"
+                )
+            if path is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            elif not self.path.parent.is_dir():
+                raise JobStoreMissingError(
+                    f"cannot create the job store {self.path}: the folder {self.path.parent} does not exist; "
+                    "check the path or create the folder first"
+                )
+            self.created = True
+        if mode != "read":
+            self._retry(lambda conn: conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;"))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -175,51 +230,94 @@ class JobStore:
         finally:
             conn.close()
 
-    def _open(self) -> sqlite3.Connection:
-        """A connection in WAL mode, retried while another process holds a lock that opening needs.
+    def _unusable(self, exc: sqlite3.Error) -> QSpectralError:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return JobStoreUnusableError(
+                f"the job store {self.path} is read-only ({text}); `qspectral jobs list` still reads it, "
+                "other commands need write access: fix its permissions or copy it and use --store COPY"
+            )
+        if "unable to open" in text:
+            return JobStoreUnusableError(
+                f"cannot open the job store {self.path} ({text}); check the permissions of it and its folder"
+            )
+        return JobStoreUnusableError(
+            f"the job store {self.path} is not a readable SQLite database ({text}); it was left untouched: "
+            f"move it aside (mv {self.path} {self.path}.broken) and rerun, which starts an empty store"
+        )
 
-        Switching a new file to WAL takes an exclusive lock *without* SQLite's busy handler, so two
-        processes creating the store at the same moment see "database is locked" at once (as does a
-        connection opened while another one recovers the WAL after a crash). Those are retried with
-        jittered backoff for up to :data:`BUSY_TIMEOUT` seconds.
-        """
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        delay = 0.005
-        while True:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            try:
-                conn.row_factory = sqlite3.Row
+    def _open(self) -> sqlite3.Connection:
+        """A connection (read-only in ``"read"`` mode, else WAL); SQLite waits at most briefly for
+        locks itself, :meth:`_retry` does the real waiting."""
+        try:
+            if self.mode == "read":
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                       timeout=_LOCK_POLL, isolation_level=None)
+            else:
+                conn = sqlite3.connect(self.path, timeout=_LOCK_POLL, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._unusable(exc) from None
+        try:
+            conn.row_factory = sqlite3.Row
+            if self.mode != "read":
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA foreign_keys=ON")
-                return conn
+            return conn
+        except BaseException:
+            conn.close()
+            raise
+
+    def _retry(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(connection)``, retried while another process holds a lock it needs.
+
+        Locks are retried with jittered backoff for up to :data:`BUSY_TIMEOUT` seconds (opening a
+        new file in WAL mode, and WAL recovery after a crash, take locks without SQLite's busy
+        handler); ``on_wait`` hears how long it has waited. Other SQLite errors become
+        :class:`~qspectral.errors.JobStoreUnusableError`.
+        """
+        start = time.monotonic()
+        delay, told = 0.005, 0.0
+        while True:
+            try:
+                with self._connect() as conn:
+                    return work(conn)
             except sqlite3.OperationalError as exc:
-                conn.close()
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() > deadline:
+                    raise self._unusable(exc) from None
+                waited = time.monotonic() - start
+                if waited > BUSY_TIMEOUT:
                     raise JobStoreBusyError(
                         f"the job store {self.path} stayed locked for {BUSY_TIMEOUT:.0f} s; another process"
                         " holds it; wait for that process, or point --store / QSPECTRAL_HOME at another file"
-                    ) from exc
+                    ) from None
+                if self.on_wait is not None and waited - told >= 1.0:
+                    told = waited
+                    self.on_wait(waited)
+            except sqlite3.DatabaseError as exc:
+                raise self._unusable(exc) from None
             time.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(2 * delay, 0.25)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction (rolled back on any exception)."""
+
+        def transaction(conn: sqlite3.Connection) -> T:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                result = work(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            return result
+
+        return self._retry(transaction)
 
     def create(self, provider: str, backend: str, circuit_qasm3: str, *, shots: int, num_bits: int) -> JobRecord:
         """Record a new job in state ``created`` (before it is sent) and return it."""
         now = time.time()
         job_id = uuid.uuid4().hex[:12]
-        with self._transaction() as conn:
+        def insert(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT INTO jobs (id, provider, backend, circuit_qasm3, circuit_hash, num_bits, shots,"
                 " state, created_at, updated_at, host, pid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -227,15 +325,16 @@ class JobStore:
                  shots, "created", now, now, socket.gethostname(), os.getpid()),
             )
             conn.execute("INSERT INTO events VALUES (?,?,?,?)", (job_id, now, "created", f"{provider}/{backend}"))
+
+        self._write(insert)
         return self.get(job_id)
 
     def get(self, job_id: str) -> JobRecord:
         """The job whose id is ``job_id`` or starts with it (a unique prefix); else JobNotFoundError."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT * FROM jobs WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
-                (job_id, job_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
-            ).fetchall()
+        rows = self._retry(lambda conn: conn.execute(
+            "SELECT * FROM jobs WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
+            (job_id, job_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+        ).fetchall())
         exact = [r for r in rows if r["id"] == job_id]
         if exact:
             return _record(exact[0])
@@ -253,15 +352,15 @@ class JobStore:
         if states:
             query += f" WHERE state IN ({','.join('?' * len(states))})"
             args = tuple(states)
-        with self._connect() as conn:
-            return [_record(r) for r in conn.execute(query + " ORDER BY created_at, id", args)]
+        rows = self._retry(lambda conn: conn.execute(query + " ORDER BY created_at, id", args).fetchall())
+        return [_record(r) for r in rows]
 
     def events(self, job_id: str) -> list[tuple[float, str, str]]:
         """``(time, state, detail)`` for every change of the job, oldest first."""
-        with self._connect() as conn:
-            return [tuple(r) for r in conn.execute(
-                "SELECT at, state, detail FROM events WHERE job_id = ? ORDER BY rowid", (job_id,)
-            )]
+        rows = self._retry(lambda conn: conn.execute(
+            "SELECT at, state, detail FROM events WHERE job_id = ? ORDER BY rowid", (job_id,)
+        ).fetchall())
+        return [tuple(r) for r in rows]
 
     def transition(
         self, job_id: str, state: str, *, expect: str | None = None, detail: str = "", **fields
@@ -282,7 +381,7 @@ class JobStore:
             fields["error"] = redact(fields["error"])
         detail = redact(detail or fields.get("error") or "")
         now = time.time()
-        with self._transaction() as conn:
+        def move(conn: sqlite3.Connection) -> None:
             row = conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise JobNotFoundError(f"no job {job_id!r} in the job store {self.path}")
@@ -299,9 +398,10 @@ class JobStore:
             )
             if state != current or detail:
                 conn.execute("INSERT INTO events VALUES (?,?,?,?)", (job_id, now, state, detail))
+
+        self._write(move)
         return self.get(job_id)
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` (``'ok'`` for a healthy file)."""
-        with self._connect() as conn:
-            return conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return self._retry(lambda conn: conn.execute("PRAGMA integrity_check").fetchone()[0])

@@ -155,6 +155,8 @@ class JobManager:
         if job.state not in ("needs_resubmit", "failed"):
             raise JobStateError(
                 f"job {job.id} is '{job.state}'; only 'needs_resubmit' or 'failed' jobs can be resubmitted"
+                + ("" if job.terminal else "; if its submitting command was interrupted, run "
+                   "`qspectral jobs sync` first, which marks it needs_resubmit when it never reached the provider")
             )
         prov = self.provider(job.provider, job.backend)
         program = SamplingProgram.from_qasm3(job.circuit_qasm3)
@@ -183,7 +185,9 @@ class JobManager:
                 tv = None
                 if program.num_qubits <= MAX_IDEAL_QUBITS:
                     tv = tv_distance(counts, program.ideal_distribution())
-                detail = f"{sum(counts.values())} shots" + ("" if tv is None else f", tv distance {tv:.4f}")
+                detail = f"{sum(counts.values())} shots" + (
+                    "" if tv is None else f", tv distance {tv:.4f} to the ideal distribution, {program.ideal_source}"
+                )
                 return self.store.transition(
                     job.id, "done", expect=job.state, detail=detail, counts=counts, tv_distance=tv
                 )
@@ -236,7 +240,10 @@ class JobManager:
         """Cancel an unfinished job (at the provider when it was sent)."""
         job = self.store.get(job_id)
         if job.terminal:
-            raise JobStateError(f"job {job.id} is already '{job.state}'; there is nothing to cancel")
+            raise JobStateError(
+                f"job {job.id} is already '{job.state}'; there is nothing to cancel"
+                " (`qspectral jobs sync` reconciles jobs whose submitting command was interrupted)"
+            )
         if job.state == "created":
             raise JobStateError(
                 f"job {job.id} is still being submitted (or its submitter died): run "

@@ -10,6 +10,12 @@ order); Braket reports bitstrings the other way round, and the Braket provider c
 **Ideal distribution.** ``P(outcome)`` is the sum of ``|amplitude|**2`` of
 :func:`qspectral.simulate` over the statevector indices that read out as ``outcome``.
 
+**Dynamic circuits** (reset, mid-circuit measurement, classical ``if``) are kept whole: outcome
+bit ``j`` is classical bit ``j`` as written (several registers are joined in declaration order,
+the first register's bits lowest). They have no statevector, so their ideal distribution is
+*estimated* from :data:`~qspectral.quantum.measurements.REFERENCE_SHOTS` noiseless Aer shots with a fixed seed
+(:attr:`SamplingProgram.ideal_source` says which kind a program has).
+
 **The ``qft`` job.** :func:`qft_roundtrip` prepares a basis state ``|x>``, applies the QFT, a
 barrier and the inverse QFT, and measures every qubit. The barrier stops a transpiler from
 cancelling the two transforms, so hardware really runs both; the ideal outcome is ``x`` with
@@ -25,14 +31,22 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit import ClassicalRegister, ControlFlowOp, Gate
+from qiskit.circuit import ClassicalRegister
 
 from qspectral.errors import InvalidQubitsError, UnsupportedCircuitError
+from qspectral.quantum.measurements import (
+    REFERENCE_SHOTS,
+    dynamic_instruction,
+    outcome_distribution,
+    reference_estimate,
+    split_final_measurements,
+)
 
 #: Above this many qubits the ideal distribution (a statevector simulation) is not computed.
 MAX_IDEAL_QUBITS = 20
@@ -40,88 +54,50 @@ MAX_IDEAL_QUBITS = 20
 
 @dataclass(frozen=True)
 class SamplingProgram:
-    """A unitary circuit plus its read-out: outcome bit ``j`` is the measured value of qubit ``measured[j]``.
+    """A unitary circuit plus its read-out (outcome bit ``j`` is the measured value of qubit
+    ``measured[j]``), or a whole dynamic circuit (``dynamic``; then ``unitary`` is None and
+    ``measured`` is empty: outcome bit ``j`` is classical bit ``j``).
 
-    Build it with :meth:`from_circuit` (from any circuit with final measurements, or none) or
-    :meth:`from_qasm3` (from the job store's text).
+    Build it with :meth:`from_circuit` (from any circuit) or :meth:`from_qasm3` (from the job
+    store's text).
     """
 
-    unitary: QuantumCircuit
+    unitary: QuantumCircuit | None
     measured: tuple[int, ...]
+    dynamic: QuantumCircuit | None = None
 
     @classmethod
     def from_circuit(cls, circuit: QuantumCircuit) -> "SamplingProgram":
-        """Split ``circuit`` into its unitary part and its final measurements.
+        """Split ``circuit`` into its unitary part and its final measurements, or keep a dynamic one whole.
 
         A circuit without measurements reads out every qubit, qubit ``q`` into bit ``q``.
         Otherwise every classical bit must be measured exactly once, after the last gate on its
-        qubit. Resets, mid-circuit measurements, classical control and unbound parameters raise
+        qubit, unless the circuit is dynamic (:func:`~qspectral.quantum.measurements.dynamic_instruction`):
+        then every classical bit must belong to a register. Unbound parameters raise
         :class:`~qspectral.errors.UnsupportedCircuitError`.
 
         Example:
             >>> qc = QuantumCircuit(3, 2); _ = qc.h(1); _ = qc.measure([2, 1], [0, 1])
             >>> SamplingProgram.from_circuit(qc).measured
             (2, 1)
+            >>> _ = qc.reset(1); SamplingProgram.from_circuit(qc).ideal_source
+            'estimated from 20000 noiseless Aer shots (dynamic circuit: no statevector)'
         """
-        if not isinstance(circuit, QuantumCircuit):
-            raise TypeError(
-                f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}; load a .qasm "
-                "file with qspectral.quantum.qasm.load_qasm or build one with qiskit"
-            )
-        if circuit.parameters:
-            names = ", ".join(sorted(p.name for p in circuit.parameters)[:5])
+        dynamic = dynamic_instruction(circuit) if isinstance(circuit, QuantumCircuit) else None
+        if dynamic is None or circuit.parameters:  # the second raises the unbound-parameters error
+            unitary, measured = split_final_measurements(circuit)
+            return cls(unitary, measured)
+        if not circuit.num_clbits:
             raise UnsupportedCircuitError(
-                f"the circuit has unbound parameters ({names}); bind them with "
-                "circuit.assign_parameters({...}) before submitting"
+                f"the circuit is dynamic ({dynamic}) but measures nothing into classical bits; add a "
+                "classical register and measure the qubits to read into it"
             )
-        unitary = QuantumCircuit(circuit.num_qubits, global_phase=circuit.global_phase)
-        clbit_of_qubit: dict[int, int] = {}
-        qubit_of_clbit: dict[int, int] = {}
-        for inst in circuit.data:
-            op = inst.operation
-            qubits = [circuit.find_bit(q).index for q in inst.qubits]
-            if op.name == "measure":
-                q, c = qubits[0], circuit.find_bit(inst.clbits[0]).index
-                if q in clbit_of_qubit:
-                    raise UnsupportedCircuitError(
-                        f"qubit {q} is measured twice; measure each qubit once, at the end"
-                    )
-                if c in qubit_of_clbit:
-                    raise UnsupportedCircuitError(
-                        f"classical bit {c} is written by two measurements; give each one its own bit"
-                    )
-                clbit_of_qubit[q], qubit_of_clbit[c] = c, q
-                continue
-            if op.name == "barrier":
-                unitary.append(op, [unitary.qubits[q] for q in qubits])
-                continue
-            if isinstance(op, ControlFlowOp) or inst.clbits or not isinstance(op, Gate):
-                raise UnsupportedCircuitError(
-                    f"the circuit contains '{op.name}', which is not a gate or a final measurement; "
-                    "cloud jobs take unitary gates followed by measurements: remove resets, "
-                    "classical control and mid-circuit measurements"
-                )
-            late = [q for q in qubits if q in clbit_of_qubit]
-            if late:
-                raise UnsupportedCircuitError(
-                    f"gate '{op.name}' acts on qubit {late[0]} after it was measured; mid-circuit "
-                    "measurements are not supported: move every measurement to the end"
-                )
-            unitary.append(op, [unitary.qubits[q] for q in qubits])
-        if not qubit_of_clbit:
-            if circuit.num_clbits:
-                raise UnsupportedCircuitError(
-                    f"the circuit has {circuit.num_clbits} classical bits but no measurement; "
-                    "add measurements or remove the classical register"
-                )
-            return cls(unitary, tuple(range(circuit.num_qubits)))
-        unread = [c for c in range(circuit.num_clbits) if c not in qubit_of_clbit]
-        if unread:
+        if len(circuit.clbits) != sum(len(register) for register in circuit.cregs):
             raise UnsupportedCircuitError(
-                f"classical bit {unread[0]} is never measured; measure into every classical bit or "
-                "remove the unused ones"
+                "a dynamic circuit's classical bits must all belong to classical registers (creg c[n]; "
+                "measure q -> c), since its outcome is read from them"
             )
-        return cls(unitary, tuple(qubit_of_clbit[c] for c in range(circuit.num_clbits)))
+        return cls(None, (), circuit.copy())
 
     @classmethod
     def from_qasm3(cls, text: str) -> "SamplingProgram":
@@ -133,15 +109,25 @@ class SamplingProgram:
     @property
     def num_qubits(self) -> int:
         """Qubits of the circuit."""
-        return self.unitary.num_qubits
+        return (self.dynamic or self.unitary).num_qubits
 
     @property
     def num_bits(self) -> int:
-        """Bits of an outcome (the number of measured qubits)."""
-        return len(self.measured)
+        """Bits of an outcome (the number of measured qubits; a dynamic circuit's classical bits)."""
+        return self.dynamic.num_clbits if self.dynamic is not None else len(self.measured)
+
+    @property
+    def ideal_source(self) -> str:
+        """Where :meth:`ideal_distribution` comes from, in words."""
+        if self.dynamic is not None:
+            return f"estimated from {REFERENCE_SHOTS} noiseless Aer shots (dynamic circuit: no statevector)"
+        return "exact (statevector)"
 
     def measured_circuit(self) -> QuantumCircuit:
-        """The unitary followed by ``measure measured[j] -> meas[j]`` in one register ``meas``."""
+        """The unitary followed by ``measure measured[j] -> meas[j]`` in one register ``meas``
+        (a dynamic circuit: itself)."""
+        if self.dynamic is not None:
+            return self.dynamic.copy()
         circuit = self.unitary.copy()
         register = ClassicalRegister(self.num_bits, "meas")
         circuit.add_register(register)
@@ -153,17 +139,20 @@ class SamplingProgram:
 
         The unitary part is written by qspectral's exporter (:func:`qspectral.quantum.qasm.to_qasm3`:
         QFT blocks stay named gates, other non-standard gates are defined over a fixed basis), then
-        the read-out is appended.
+        the read-out is appended. A dynamic circuit is written by Qiskit's exporter as it is.
         """
         from qiskit import qasm3
 
         from qspectral.quantum.qasm import load_qasm, to_qasm3
 
+        if self.dynamic is not None:
+            return qasm3.dumps(self.dynamic)
         exported = load_qasm(to_qasm3(self.unitary))
         return qasm3.dumps(SamplingProgram(exported, self.measured).measured_circuit())
 
     def ideal_distribution(self) -> np.ndarray:
-        """``P(outcome)`` for every outcome ``0 .. 2**num_bits - 1``, from a noiseless statevector.
+        """``P(outcome)`` for every outcome ``0 .. 2**num_bits - 1``: exact from a noiseless
+        statevector, or (dynamic circuit) estimated from ``REFERENCE_SHOTS`` Aer shots.
 
         Raises InvalidQubitsError above :data:`MAX_IDEAL_QUBITS` qubits.
 
@@ -180,12 +169,18 @@ class SamplingProgram:
                 f"the ideal distribution of a {n}-qubit circuit is not computed (limit "
                 f"{MAX_IDEAL_QUBITS} qubits); compare smaller circuits"
             )
-        probs = np.abs(simulate(self.unitary, "aer")) ** 2
-        index = np.arange(2**n)
-        outcome = np.zeros(2**n, dtype=np.int64)
-        for j, q in enumerate(self.measured):
-            outcome |= ((index >> q) & 1) << j
-        return np.bincount(outcome, weights=probs, minlength=2**self.num_bits)
+        if self.dynamic is not None:
+            return _reference_estimate(self.to_qasm3()).copy()
+        return outcome_distribution(np.abs(simulate(self.unitary, "aer")) ** 2, self.measured)
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_estimate(qasm3_text: str) -> np.ndarray:
+    """A dynamic circuit's :func:`~qspectral.quantum.measurements.reference_estimate` (cached:
+    Aer samples a dynamic circuit shot by shot)."""
+    from qspectral.quantum.qasm import load_qasm
+
+    return reference_estimate(load_qasm(qasm3_text))
 
 
 def qft_roundtrip(num_qubits: int, basis_state: int = 1) -> QuantumCircuit:

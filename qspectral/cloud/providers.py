@@ -12,6 +12,10 @@ provider   backend names                                          runs
            amazon/sv1``                                           (``AwsDevice``)
 =========  =====================================================  ================================
 
+Dynamic circuits (reset, mid-circuit measurement, classical ``if``) run on ``local`` and
+``ibm`` (Aer and the fake backends run them; IBM devices support them); ``braket`` refuses them
+before a job is recorded.
+
 Every provider returns counts ``{outcome: count}`` in qspectral's bit order (bit ``j`` of an
 outcome is the measured value of qubit ``measured[j]``; see :mod:`qspectral.cloud.program`).
 
@@ -43,6 +47,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from qspectral.cloud.program import SamplingProgram
+from qspectral.quantum.measurements import int_counts
 from qspectral.cloud.redact import register_secret
 from qspectral.errors import (
     BackendUnavailableError,
@@ -141,7 +146,8 @@ class Provider(ABC):
         """Ask the provider to cancel the job."""
         raise JobStateError(
             f"jobs on the in-process backend '{self.backend}' finish before the command that "
-            "submitted them returns; there is nothing to cancel"
+            "submitted them returns; there is nothing to cancel (if that command was interrupted, "
+            "`qspectral jobs sync` marks the job needs_resubmit and `qspectral jobs resubmit ID` runs it again)"
         )
 
     def failure_reason(self, remote_id: str) -> str:
@@ -180,7 +186,7 @@ class LocalProvider(Provider):
         return _state(_in_process(remote_id).status())
 
     def result(self, remote_id: str, program: SamplingProgram) -> dict[int, int]:
-        return dict(_in_process(remote_id).result()[0].data.meas.get_int_counts())
+        return int_counts(_in_process(remote_id).result()[0])
 
 
 def fake_ibm_backends() -> dict[str, type]:
@@ -304,7 +310,7 @@ class IBMProvider(Provider):
         return _state(self._job(remote_id).status())
 
     def result(self, remote_id: str, program: SamplingProgram) -> dict[int, int]:
-        return dict(self._job(remote_id).result()[0].data.meas.get_int_counts())
+        return int_counts(self._job(remote_id).result()[0])
 
     def cancel(self, remote_id: str) -> None:
         if self.fake:
@@ -351,6 +357,12 @@ class BraketProvider(Provider):
         return self.backend == "local"
 
     def check(self, program: SamplingProgram) -> None:
+        if program.dynamic is not None:
+            raise InvalidJobError(
+                "the circuit is dynamic (reset, mid-circuit measurement or classical 'if'), which qspectral "
+                "sends to Braket only as unitary gates; run it with --provider local or --provider ibm "
+                "(e.g. --backend fake_sherbrooke)"
+            )
         if self.in_process:
             return
         import boto3

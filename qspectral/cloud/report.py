@@ -11,8 +11,9 @@ Example:
     >>> store = JobStore(pathlib.Path(tempfile.mkdtemp()) / "jobs.sqlite")
     >>> job = store.create("local", "aer", "OPENQASM 3.0;", shots=4, num_bits=2)
     >>> job = store.transition(job.id, "submitted", remote_id="r")
-    >>> result_json(store.transition(job.id, "done", counts={1: 4}))["counts"]
-    {'01': 4}
+    >>> data = result_json(store.transition(job.id, "done", counts={1: 4}))
+    >>> data["counts"], data["counts_by_bitstring"]
+    ({'1': 4}, {'01': 4})
 """
 
 from __future__ import annotations
@@ -92,11 +93,18 @@ def counts_text(job: JobRecord, *, compare: bool) -> str:
                 f"\n(no ideal distribution: {program.num_qubits} qubits > {MAX_IDEAL_QUBITS})"
             )
         ideal = program.ideal_distribution()
+        if program.dynamic is not None:
+            return comparison_table(counts, ideal, job.num_bits) + f"\n(ideal distribution {program.ideal_source})"
     return comparison_table(counts, ideal, job.num_bits)
 
 
 def result_json(job: JobRecord) -> dict[str, Any]:
-    """What ``qspectral jobs fetch ID --out FILE`` writes: counts by bitstring and the TV distance."""
+    """What ``qspectral jobs fetch ID --out FILE`` writes: the counts and the TV distance.
+
+    ``counts`` is ``{outcome integer: count}`` as documented (JSON writes the integer keys as
+    strings: ``{"5": 30}``); ``counts_by_bitstring`` gives the same counts as bitstrings with
+    classical bit 0 rightmost (:data:`BIT_ORDER`).
+    """
     return {
         "job": job.id,
         "provider": job.provider,
@@ -106,7 +114,8 @@ def result_json(job: JobRecord) -> dict[str, Any]:
         "shots": job.shots,
         "circuit_sha256": job.circuit_hash,
         "bit_order": BIT_ORDER,
-        "counts": {bitstring(k, job.num_bits): v for k, v in sorted((job.counts or {}).items())},
+        "counts": {str(k): v for k, v in sorted((job.counts or {}).items())},
+        "counts_by_bitstring": {bitstring(k, job.num_bits): v for k, v in sorted((job.counts or {}).items())},
         "tv_distance": job.tv_distance,
     }
 

@@ -47,7 +47,10 @@ _AUTH_CODES = {
 }
 _THROTTLE_CODES = {"ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"}
 _UNSENT_NAMES = {"ConnectTimeout", "ConnectTimeoutError", "EndpointConnectionError", "ConnectionRefusedError"}
-_AUTH_NAMES = {"NoCredentialsError", "PartialCredentialsError", "AccountNotFoundError", "IBMNotAuthorizedError"}
+# InvalidAccountError: qiskit-ibm-runtime's "Unable to retrieve instances ... valid API token" (an IAM 400).
+_AUTH_NAMES = {
+    "NoCredentialsError", "PartialCredentialsError", "AccountNotFoundError", "IBMNotAuthorizedError", "InvalidAccountError",
+}
 
 
 class Failure(enum.Enum):

@@ -12,6 +12,9 @@ benchmark also checks that both give the same numbers.
   (:func:`~qspectral.quantum.models.fourier_coefficients`) against
   :func:`pennylane.fourier.coefficients`. Agreement: max |coefficient difference|.
 
+``qspectral bench train|coefficients --qubits 2:6`` runs one benchmark per size and writes a
+table, ``bench_<name>.json``, ``.csv`` and ``.png`` (:func:`write_model_outputs`).
+
 Times are medians over repeats after a warm-up, measured in one process with one torch thread on
 both sides (the tensors are tiny: more intra-op threads only add synchronisation, badly so on a
 shared machine).
@@ -27,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -50,6 +54,7 @@ class BenchmarkResult:
     tolerance: float
     threads: int
     device: str
+    num_qubits: int = 0
 
     @property
     def speedup(self) -> float:
@@ -120,6 +125,7 @@ def benchmark_train(
         reference="default.qubit (torch backprop)",
         target_speedup=10.0,
         device=device,
+        num_qubits=num_qubits,
     )
 
 
@@ -152,6 +158,7 @@ def benchmark_coefficients(
         reference="qml.fourier.coefficients (default.qubit)",
         target_speedup=20.0,
         device=device,
+        num_qubits=num_qubits,
     )
 
 
@@ -168,3 +175,28 @@ def format_results(results: list[BenchmarkResult]) -> str:
         )
         lines.append(f"{'':<13} {r.description}; {r.threads} thread(s), {r.device}")
     return "\n".join(lines)
+
+
+#: The model benchmarks by name (``qspectral bench NAME``).
+MODEL_BENCHMARKS = {"train": benchmark_train, "coefficients": benchmark_coefficients}
+
+
+def run_models(
+    name: str, qubit_counts: list[int], *, repeats: int = 3, seed: int = 0, device: str = "cpu"
+) -> list[BenchmarkResult]:
+    """Run the benchmark ``name`` (``train`` or ``coefficients``) once per register size."""
+    run = MODEL_BENCHMARKS[name]
+    return [run(num_qubits=n, repeats=repeats, seed=seed, device=device) for n in qubit_counts]
+
+
+def write_model_outputs(results: list[BenchmarkResult], directory: str | Path, name: str) -> list[Path]:
+    """``NAME.json``, ``NAME.csv`` and ``NAME.png`` (qspectral and reference seconds vs qubits)."""
+    from qspectral.sim.bench import write_result_files
+
+    records = [r.to_dict() for r in results]
+    series = {
+        "qspectral (engine)": [(r.num_qubits, r.seconds) for r in results],
+        results[0].reference if results else "reference": [(r.num_qubits, r.reference_seconds) for r in results],
+    }
+    return write_result_files(records, directory, name, series, title=f"qspectral bench {name}",
+                              ylabel="median wall time (s)")

@@ -189,7 +189,7 @@ def _check(config: BornMachineConfig) -> None:
 
 def _train(model: nn.Module, counts: np.ndarray, lam: float, cutoff: int, steps: int, lr: float) -> None:
     frequencies = torch.as_tensor(counts / counts.sum(), dtype=torch.float64)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
     for _ in range(steps):
         optimiser.zero_grad()
         p, penalty = distribution_and_penalty(model, cutoff)

@@ -30,7 +30,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qspectral.errors import BackendUnavailableError, UnknownExperimentError
+from qspectral.errors import BackendUnavailableError, ExperimentFailedError, UnknownExperimentError
 from qspectral.experiments.registry import (
     MIN_SEEDS,
     Claim,
@@ -276,9 +276,16 @@ def findings(runs: Sequence[ExperimentRun], out_dir: str | Path) -> str:
 
 
 def write_report(
-    runs: Sequence[ExperimentRun], out_dir: str | Path = "results", *, compare_table: str | None = None
+    runs: Sequence[ExperimentRun],
+    out_dir: str | Path = "results",
+    *,
+    compare_table: str | None = None,
+    failures: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``<out_dir>/REPORT.md``: Findings, the paper-claim and check tables, the comparison if given."""
+    """Write ``<out_dir>/REPORT.md``: Findings, the claim tables, the comparison and failures if given.
+
+    ``failures`` maps an experiment that raised to its traceback; each gets its own section.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     parts = [
@@ -297,6 +304,9 @@ def write_report(
     if compare_table is not None:
         parts += ["## Simulators: QFT of a seeded random 12-qubit state against numpy.fft", "",
                   "```text", compare_table, "```", ""]
+    for name, error in (failures or {}).items():
+        parts += [f"## Failed: {name}", "", "It raised before its claims were measured:", "", "```text",
+                  error.rstrip(), "```", ""]
     path = out / "REPORT.md"
     path.write_text("\n".join(parts))
     return path
@@ -310,17 +320,30 @@ def report_all(
     out_dir: str | Path = "results",
     progress: bool | None = None,
     compare_qubits: int | None = 12,
+    jobs: int | None = None,
 ) -> tuple[list[ExperimentRun], Path]:
-    """Run every registered experiment, write its results, the comparison and REPORT.md."""
+    """Run every registered experiment, write its results, the comparison and REPORT.md.
+
+    The experiments run ``jobs`` at a time in worker processes (default: one per core; see
+    :func:`qspectral.experiments.parallel.run_many`), each seeded and single-threaded, so every
+    ``metrics.json`` is the one a serial run writes. If any experiment fails, REPORT.md is still
+    written (the others' claims and each failure's traceback) and then
+    :class:`~qspectral.errors.ExperimentFailedError` is raised.
+    """
+    from qspectral.experiments.parallel import run_many
+
     _check_device(device)
-    runs = []
-    for name in experiments():
-        run = run_experiment(name, mode=mode, seed=seed, device=device, progress=progress)
-        write_run(run, out_dir)
-        runs.append(run)
+    runs, failures = run_many({name: {} for name in experiments()}, mode=mode, seed=seed, device=device,
+                              out_dir=out_dir, jobs=jobs, progress=progress)
     table = None
     if compare_qubits is not None:
         from qspectral.sim.compare import compare_qft, format_table
 
         table = format_table(compare_qft(compare_qubits))
-    return runs, write_report(runs, out_dir, compare_table=table)
+    path = write_report(runs, out_dir, compare_table=table, failures=failures)
+    if failures:
+        raise ExperimentFailedError(
+            f"{len(failures)} experiment(s) failed: {', '.join(failures)}; {path} has the others' results and "
+            "each traceback; rerun one alone with `qspectral reproduce NAME` once fixed"
+        )
+    return runs, path

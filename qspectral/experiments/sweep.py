@@ -20,7 +20,7 @@ same tasks run serially in this process. Standard deviations are the sample std 
 one seed).
 
 Example:
-    >>> parse_sweep("seeds=0:3")
+    >>> parse_sweep("seeds=0:2")
     [0, 1, 2]
     >>> summarize([{"metrics": {"a": 1.0}}, {"metrics": {"a": 3.0}}])["a"]
     {'mean': 2.0, 'std': 1.4142135623730951, 'n': 2}
@@ -40,34 +40,28 @@ from typing import Any
 
 from qspectral.errors import InvalidParameterError
 from qspectral.experiments.registry import get_experiment
+from qspectral.ranges import SYNTAX, parse_int_range
 
 DISTRIBUTED_EXTRA = 'pip install "qspectral[distributed]"'
 
 
 def parse_sweep(spec: str) -> list[int]:
-    """The seeds of a ``--sweep`` spec: ``seeds=START:STOP`` (STOP excluded) or ``seeds=A,B,C``."""
+    """The seeds of a ``--sweep`` spec: ``seeds=`` then qspectral's range syntax
+    (:mod:`qspectral.ranges`: ``seeds=0:9`` is ten seeds, both ends included; or ``seeds=A,B,C``).
+
+    Example:
+        >>> parse_sweep("seeds=0:3"), parse_sweep("seeds=5,2")
+        ([0, 1, 2, 3], [5, 2])
+    """
     key, sep, value = spec.partition("=")
     if key.strip() != "seeds" or not sep or not value.strip():
         raise InvalidParameterError(
-            f"cannot read sweep {spec!r}; write seeds=START:STOP (e.g. seeds=0:10, stop excluded) "
-            "or seeds=A,B,C"
+            f"cannot read sweep {spec!r}; write seeds={SYNTAX}, e.g. seeds=0:9 (ten seeds) or seeds=1,2,3"
         )
     try:
-        if ":" in value:
-            start, stop = (int(v) for v in value.split(":"))
-            seeds = list(range(start, stop))
-        else:
-            seeds = [int(v) for v in value.split(",")]
-    except ValueError:
-        raise InvalidParameterError(
-            f"sweep {spec!r} has a non-integer seed; write seeds=0:10 or seeds=1,2,3"
-        ) from None
-    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
-        raise InvalidParameterError(
-            f"sweep {spec!r} gives no seeds, a repeated seed or a negative one; "
-            "write distinct non-negative seeds, e.g. seeds=0:10"
-        )
-    return seeds
+        return parse_int_range(value, minimum=0, what="seeds")
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"{exc} (sweep {spec!r}; e.g. seeds=0:9)") from None
 
 
 @dataclass(frozen=True)

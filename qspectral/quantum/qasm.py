@@ -18,12 +18,14 @@ Example:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 from qiskit import QuantumCircuit, qasm2, qasm3, transpile
 from qiskit.circuit.library import get_standard_gate_name_mapping
 
-from qspectral.errors import UnsupportedCircuitError
+from qspectral.errors import CircuitFileNotFoundError, UnsupportedCircuitError
 from qspectral.quantum.qft import QFTBlock
 from qspectral.quantum.spectral_gates import SpectralGate
 
@@ -73,29 +75,102 @@ def to_qasm3(circuit: QuantumCircuit) -> str:
     return qasm3.dumps(_exportable(circuit))
 
 
+#: Bytes read from a circuit file at most (a QASMBench "large" file is a few MB).
+MAX_FILE_BYTES = 64 * 2**20
+_HEADER = re.compile(r"^\s*OPENQASM\s+([^;\s]*)\s*;", re.MULTILINE)
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnsupportedCircuitError(
+                f"{path} has {size} bytes, more than the {MAX_FILE_BYTES // 2**20} MiB qspectral reads; "
+                "split the circuit or check that it is the file you meant"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnsupportedCircuitError(f"cannot read {path}: {exc.strerror or exc}; check its permissions") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnsupportedCircuitError(
+            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "OpenQASM files are plain text: save it as UTF-8 or ASCII"
+        ) from None
+
+
+def _program_text(source: str | Path) -> tuple[str, str]:
+    """``(text, where)``: a Path, or a string naming an existing file, is read; any other string
+    containing a statement (``;``) is program text."""
+    if isinstance(source, Path):
+        if not source.is_file():
+            raise CircuitFileNotFoundError(f"no circuit file {str(source)!r}; check the path")
+        return _read_text(source), str(source)
+    text = str(source)
+    try:
+        is_file = "\n" not in text and len(text) < 4096 and Path(text).is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if is_file:
+        return _read_text(Path(text)), text
+    if ";" in text:
+        return text, "the program"
+    raise CircuitFileNotFoundError(f"{text!r} is neither an OpenQASM program nor an existing file; check the path")
+
+
+def check_circuit(circuit: QuantumCircuit, where: str = "the circuit") -> QuantumCircuit:
+    """Refuse a circuit without qubits or with a NaN or infinite gate parameter; return it.
+
+    Example:
+        >>> check_circuit(load_qasm("OPENQASM 2.0; qreg q[1]; U(0.5, 0, 0) q[0];")).num_qubits
+        1
+    """
+    if circuit.num_qubits == 0:
+        raise UnsupportedCircuitError(f"{where} has no qubits; declare a register such as 'qreg q[2];'")
+    for index, inst in enumerate(circuit.data):
+        for value in inst.operation.params:
+            try:
+                number = complex(value)
+            except (TypeError, ValueError):
+                continue  # unbound parameters and non-numeric params are the simulator's business
+            if not (np.isfinite(number.real) and np.isfinite(number.imag)):
+                raise UnsupportedCircuitError(
+                    f"{where}: instruction {index} ('{inst.operation.name}') has the parameter {value}; "
+                    "gate angles must be finite numbers"
+                )
+    return circuit
+
+
 def load_qasm(source: str | Path) -> QuantumCircuit:
     """Load a circuit from an OpenQASM 2 or 3 program, given as text or as a path to a file.
 
-    The version is read from the ``OPENQASM`` header. OpenQASM 2 files may use the legacy
-    ``qelib1.inc`` gates (``cu1``, ``u3``, ...). Raises ``FileNotFoundError`` for a missing path and
-    :class:`~qspectral.errors.UnsupportedCircuitError` for a program that does not parse.
+    A :class:`~pathlib.Path`, or a string naming an existing file, is read as a file (whatever
+    words its name contains); another string holding a statement is program text. The version is
+    read from the ``OPENQASM`` header; a program without one is read as OpenQASM 2, as Qiskit
+    does. OpenQASM 2 programs may use the legacy ``qelib1.inc`` gates (``cu1``, ``u3``, ...).
+    Measurements and classical control are kept (see
+    :func:`qspectral.quantum.measurements.split_final_measurements`). Raises
+    :class:`~qspectral.errors.CircuitFileNotFoundError` (a ``FileNotFoundError``) for a missing
+    path and :class:`~qspectral.errors.UnsupportedCircuitError` for a file that is not UTF-8, a
+    program that does not parse, no qubits, or a NaN or infinite gate parameter.
     """
-    text = str(source)
-    if "OPENQASM" not in text:
-        path = Path(text)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{text!r} is neither an OpenQASM program nor an existing file; check the path"
-            )
-        text = path.read_text()
-    header = text.split("OPENQASM", 1)[1].split(";", 1)[0].strip() if "OPENQASM" in text else ""
+    text, where = _program_text(source)
+    header = _HEADER.search(_COMMENTS.sub("", text))
+    version = header.group(1) if header else "2.0"
     try:
-        if header.startswith("2"):
-            return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-        if header.startswith("3"):
-            return qasm3.loads(text)
+        if version.startswith("2"):
+            circuit = qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+        elif version.startswith("3"):
+            circuit = qasm3.loads(text)
+        else:
+            raise UnsupportedCircuitError(
+                f"{where} declares OpenQASM version {version!r}; qspectral reads 'OPENQASM 2.0;' and 'OPENQASM 3.0;'"
+            )
+    except UnsupportedCircuitError:
+        raise
     except Exception as exc:  # the two parsers raise different exception types
-        raise UnsupportedCircuitError(f"the OpenQASM {header} program does not parse: {exc}") from exc
-    raise UnsupportedCircuitError(
-        f"unknown OpenQASM version {header!r}; the program must start with 'OPENQASM 2.0;' or 'OPENQASM 3.0;'"
-    )
+        detail = " ".join(str(exc).split())
+        raise UnsupportedCircuitError(f"{where} does not parse as OpenQASM {version}: {detail}") from None
+    return check_circuit(circuit, where)

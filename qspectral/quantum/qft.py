@@ -16,7 +16,8 @@ synthesises and that :class:`QFTBlock` carries as its definition::
          └───┘
 
 ``approximation_degree=d`` drops the controlled phases of the ``d`` smallest angles
-(those :math:`\pi/2^r` with :math:`r > m-1-d`), as in Qiskit and in Barenco et al. (1996).
+(those :math:`\pi/2^r` with :math:`r > m-1-d`), as in Qiskit and in Barenco et al. (1996); any
+``d >= m - 1`` drops them all (Hadamards and swaps), as Qiskit's synthesis does.
 """
 
 from __future__ import annotations
@@ -31,18 +32,23 @@ from qspectral.conventions import validate_qubits
 from qspectral.errors import InvalidQubitsError
 
 
+#: The largest register :func:`qft` builds (its circuit has ``n (n - 1) / 2`` controlled phases).
+MAX_QFT_QUBITS = 1024
+
+
 def _check_degree(approximation_degree: int, size: int) -> int:
-    top = max(size - 1, 0)
+    """``approximation_degree`` as an int in ``0..size-1``: any ``d >= size - 1`` drops every
+    controlled phase (Hadamards and swaps only), as Qiskit's ``synth_qft_full`` does."""
     if isinstance(approximation_degree, bool) or not isinstance(approximation_degree, (int, np.integer)):
         raise InvalidQubitsError(
-            f"approximation_degree must be an integer, got {approximation_degree!r}"
+            f"approximation_degree must be an integer >= 0, got {approximation_degree!r}; e.g. 0 (exact) or 2"
         )
-    if not 0 <= approximation_degree <= top:
+    if approximation_degree < 0:
         raise InvalidQubitsError(
-            f"approximation_degree={approximation_degree} is out of range for a QFT on {size} "
-            f"qubit(s); use 0 (exact) to {top} (Hadamards only)"
+            f"approximation_degree={approximation_degree} is negative; use 0 (exact) or a positive "
+            "number of dropped phase sizes"
         )
-    return int(approximation_degree)
+    return min(int(approximation_degree), max(size - 1, 0))
 
 
 class QFTBlock(Gate):
@@ -72,8 +78,8 @@ class QFTBlock(Gate):
         self.approximation_degree = _check_degree(approximation_degree, num_qubits)
         self.do_swaps = bool(do_swaps)
         details = []
-        if approximation_degree:
-            details.append(f"d={approximation_degree}")
+        if self.approximation_degree:
+            details.append(f"d={self.approximation_degree}")
         if not do_swaps:
             details.append("no swaps")
         name = "iqft" if inverse else "qft"
@@ -129,8 +135,8 @@ def qft(
         qubits: the subset to transform, ``qubits[0]`` the least significant bit of the transformed
             index (default: all qubits in order).
         inverse: build the inverse QFT (the adjoint of the forward circuit with the same options).
-        approximation_degree: drop the controlled phases of the ``d`` smallest angles (0 = exact,
-            at most ``len(qubits) - 1``).
+        approximation_degree: drop the controlled phases of the ``d`` smallest angles (0 = exact;
+            any ``d >= len(qubits) - 1`` leaves Hadamards and swaps only).
         do_swaps: if False, omit the final swaps: the forward output index is bit-reversed on the
             subset, and the inverse expects a bit-reversed input.
 
@@ -142,6 +148,11 @@ def qft(
         >>> bool(np.allclose(out, np.sqrt(8) * np.fft.ifft(psi)))
         True
     """
+    if isinstance(num_qubits, (int, np.integer)) and num_qubits > MAX_QFT_QUBITS:
+        raise InvalidQubitsError(
+            f"a QFT on {num_qubits} qubits has about {num_qubits ** 2 // 2} controlled phases; qspectral "
+            f"builds QFTs on up to {MAX_QFT_QUBITS} qubits (no statevector simulator holds more than ~50)"
+        )
     subset = validate_qubits(num_qubits, qubits)
     block = QFTBlock(
         len(subset), inverse=inverse, approximation_degree=approximation_degree, do_swaps=do_swaps

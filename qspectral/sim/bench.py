@@ -23,6 +23,10 @@ Workloads (``n`` qubits, complex128 unless ``dtype`` says otherwise):
   (:func:`spectral_filter`); the ancilla-|0> half is checked against ``ifft(g fft(psi))``;
 - ``random``: Qiskit's random circuit of one- and two-qubit gates, depth 20, no QFT; checked
   against the first backend's output (no closed form exists).
+- ``gates``: gate-heavy circuits (:func:`gate_heavy_circuit`: 10 000 random one- and two-qubit
+  gates up to 8 qubits, 3 000 up to 16; above that Qiskit's random circuit of depth 20), checked
+  against the first backend. The engine caches compiled programs, so its timed runs are repeat
+  runs; an extra row ``engine (compile)`` times it with the cache cleared before every run.
 
 Example:
     >>> rows = run_benchmark("qft", [4], backends=["qiskit"], repeats=1, progress=False)
@@ -46,12 +50,15 @@ from qspectral.conventions import apply_qft, random_state
 from qspectral.errors import QSpectralError
 from qspectral.quantum.qft import qft
 from qspectral.quantum.spectral_ops import spectral_filter, spectral_phase
+from qspectral.ranges import parse_int_range
 from qspectral.sim.backends import available_backends, check_memory, get_backend, simulate
 from qspectral.sim.compare import random_circuit
 from qspectral.timing import format_table as timing_table
 from qspectral.timing import time_calls
 
-WORKLOADS = ("qft", "spectral-phase", "spectral-filter", "random")
+WORKLOADS = ("qft", "spectral-phase", "spectral-filter", "random", "gates")
+#: ``gates``: one- and two-qubit gates per circuit, by register size (from 17 qubits: a depth-20 random circuit).
+GATE_COUNTS = {8: 10_000, 16: 3_000}
 #: Output agreement required of a complex128 run (complex64: 1e-4).
 TOLERANCES = {np.dtype(np.complex128): 1e-9, np.dtype(np.complex64): 1e-4}
 
@@ -112,9 +119,45 @@ def _build(workload: str, n: int, seed: int) -> _Workload:
             lambda: spectral_filter(m, gains).circuit, psi,
             lambda out: float(np.max(np.abs(out[: 2**m] - reference))), rebuild=True,
         )
-    if workload == "random":
+    if workload == "random" or (workload == "gates" and n > max(GATE_COUNTS)):
         return _Workload(lambda: random_circuit(n, 20, seed=seed), random_state(n, rng), None)
+    if workload == "gates":
+        count = next(c for size, c in sorted(GATE_COUNTS.items()) if n <= size)
+        return _Workload(lambda: gate_heavy_circuit(n, count, seed), random_state(n, rng), None)
     raise QSpectralError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
+
+
+def gate_heavy_circuit(num_qubits: int, count: int, seed: int = 0):
+    """``count`` seeded random gates: 60 % one-qubit (h, x, sx, s, t, rx, ry, rz, u), 40 % two-qubit
+    (cx, cz, cp, rzz, swap, crx) on random qubit pairs.
+
+    Example:
+        >>> gate_heavy_circuit(4, 100).size()
+        100
+    """
+    from qiskit import QuantumCircuit
+
+    rng = np.random.default_rng(seed)
+    circuit = QuantumCircuit(num_qubits)
+    angles = {"rx": 1, "ry": 1, "rz": 1, "u": 3, "cp": 1, "rzz": 1, "crx": 1}
+    for _ in range(count):
+        two = num_qubits > 1 and rng.random() < 0.4
+        name = str(rng.choice(["cx", "cz", "cp", "rzz", "swap", "crx"] if two else
+                              ["h", "x", "sx", "s", "t", "rx", "ry", "rz", "u"]))
+        qubits = [int(q) for q in rng.permutation(num_qubits)[: 2 if two else 1]]
+        getattr(circuit, name)(*rng.uniform(-3, 3, angles.get(name, 0)), *qubits)
+    return circuit
+
+
+def _cold_engine(work: _Workload, dtype, repeats: int):
+    """Time the engine with its program cache cleared before every run (compilation included)."""
+    from qspectral.sim.engine.compiler import clear_cache
+
+    def run():
+        clear_cache()
+        return simulate(work.circuit, "engine", initial_state=work.initial_state, dtype=dtype)
+
+    return time_calls(run, repeats)
 
 
 def _baselines(psi: np.ndarray) -> dict[str, Callable[[], np.ndarray]]:
@@ -191,6 +234,11 @@ def run_benchmark(
                 timing = time_calls(run, repeats)
                 error = work.check(timing.output)
                 size_rows.append(BenchRow(workload, n, name, timing.median, timing.seconds, error, error <= tolerance, note="bare FFT baseline"))
+        if workload == "gates" and work is not None and "engine" in names and reference_output is not None:
+            timing = _cold_engine(work, dtype, repeats)
+            error = float(np.max(np.abs(timing.output - reference_output)))
+            size_rows.append(BenchRow(workload, n, "engine (compile)", timing.median, timing.seconds, error,
+                                      error <= tolerance, note="program cache cleared before each run"))
         timed = {r.backend: r.median_seconds for r in size_rows if r.median_seconds}
         unit = timed.get("engine") or (min(timed.values()) if timed else None)
         if work is not None and work.rebuild:
@@ -217,25 +265,13 @@ def _split_rows(work: _Workload, workload: str, n: int, engine_ran: bool, dtype:
 
 
 def parse_qubits(spec: str) -> list[int]:
-    """Parse ``"10:26:2"`` (start:stop:step, stop included), ``"12,18,22"`` or ``"20"``.
+    """Qubit counts in qspectral's range syntax (:mod:`qspectral.ranges`; both ends included).
 
     Example:
         >>> parse_qubits("10:16:2"), parse_qubits("12,18"), parse_qubits("5")
         ([10, 12, 14, 16], [12, 18], [5])
     """
-    try:
-        if ":" in spec:
-            parts = [int(p) for p in spec.split(":")]
-            start, stop = parts[0], parts[1]
-            step = parts[2] if len(parts) > 2 else 1
-            counts = list(range(start, stop + 1, step))
-        else:
-            counts = [int(p) for p in spec.split(",")]
-    except ValueError:
-        counts = []
-    if not counts or min(counts) < 1:
-        raise QSpectralError(f"cannot read qubit counts {spec!r}; write e.g. 10:26:2, 12,18,22 or 20")
-    return counts
+    return parse_int_range(spec, minimum=1, what="qubit counts")
 
 
 def format_table(rows: list[BenchRow]) -> str:
@@ -253,34 +289,60 @@ def format_table(rows: list[BenchRow]) -> str:
     return timing_table(columns, cells)
 
 
-def write_outputs(rows: list[BenchRow], directory: str | Path, name: str) -> list[Path]:
-    """Write ``NAME.json``, ``NAME.csv`` and ``NAME.png`` (time vs qubits, log scale) into ``directory``."""
+def write_result_files(
+    records: list[dict],
+    directory: str | Path,
+    name: str,
+    series: dict[str, list[tuple[int, float]]],
+    *,
+    title: str,
+    ylabel: str,
+) -> list[Path]:
+    """Write ``NAME.json`` (every record), ``NAME.csv`` (one row per record, list fields left out)
+    and ``NAME.png`` (each series against qubits: integer ticks, log y, legend outside the axes).
+
+    Nothing is written when no series has a point: an empty plot would look like a result.
+    """
+    if not any(series.values()):
+        return []
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    records = [asdict(r) for r in rows]
     json_path, csv_path, png_path = (folder / f"{name}.{ext}" for ext in ("json", "csv", "png"))
     json_path.write_text(json.dumps(records, indent=2) + "\n")
     with csv_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[k for k in records[0] if k != "seconds"], extrasaction="ignore")
+        fields = [k for k, v in records[0].items() if not isinstance(v, (list, dict))]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for backend in dict.fromkeys(r.backend for r in rows):
-        points = [(r.num_qubits, r.median_seconds) for r in rows if r.backend == backend and r.median_seconds]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, points in series.items():
         if points:
-            ax.plot(*zip(*points), marker="o", label=backend)
+            ax.plot(*zip(*sorted(points)), marker="o", label=label)
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("qubits")
-    ax.set_ylabel("median wall time (s)")
-    ax.set_title(f"qspectral bench {rows[0].workload}")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
     fig.tight_layout()
     fig.savefig(png_path, dpi=120)
     plt.close(fig)
     return [json_path, csv_path, png_path]
+
+
+def write_outputs(rows: list[BenchRow], directory: str | Path, name: str) -> list[Path]:
+    """Write ``NAME.json``, ``NAME.csv`` and ``NAME.png`` (time vs qubits, log scale) into ``directory``;
+    nothing when no row was timed."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for r in rows:
+        if r.median_seconds:
+            series.setdefault(r.backend, []).append((r.num_qubits, r.median_seconds))
+    return write_result_files([asdict(r) for r in rows], directory, name, series,
+                              title=f"qspectral bench {rows[0].workload}", ylabel="median wall time (s)")

@@ -15,7 +15,10 @@ unless given):
   ``blocking_qubits`` is the largest ``b`` with ``itemsize x 2**b <= gpu memory / 4`` (Aer's
   rule) and ``b <= N - log2(g)`` (a chunk is no larger than a GPU's share);
 - lightning.gpu with MPI over ``r`` ranks (a power of two, one GPU each): each holds ``state / r``
-  plus an MPI buffer of the same size (lightning's default ``mpi_buf_size=0``).
+  plus an MPI buffer of the same size (lightning's default ``mpi_buf_size=0``);
+- qspectral's own engine sharded over ``r`` torch.distributed ranks (``qspectral run``, started
+  by ``torchrun``): each holds ``state / r``, an exchange buffer and an FFT workspace of the same
+  size (:func:`sharded_bytes_per_rank`).
 
 Times are scaled from ``results/bench/bench_qft_<dtype>.json`` (``qspectral bench qft``): the
 backend's largest measured size ``n`` with time ``t`` gives ``t x 2**(N-n) x (N/n)**2`` for
@@ -28,7 +31,7 @@ Example:
     >>> statevector_bytes(36, "complex128") == 2**40
     True
     >>> [(r.name, r.gpus, r.settings.get("blocking_qubits")) for r in p.routes if r.feasible]
-    [('aer.gpu', 32, 30), ('lightning.gpu', 32, None)]
+    [('aer.gpu', 32, 30), ('lightning.gpu', 32, None), ('engine.distributed', 64, None)]
 """
 
 from __future__ import annotations
@@ -149,6 +152,37 @@ def _estimate(rows: list[dict[str, Any]] | None, backend: str, n: int, gpus: int
     return seconds, f"scaled from {backend} at {m} qubits ({t:.3g} s), ideal {gpus}-GPU speed-up"
 
 
+#: A rank of the sharded engine holds its shard, one exchange buffer of the same size (the FFT
+#: output reuses it) and the FFT library's workspace, up to another shard.
+SHARD_COPIES = 3
+
+
+def sharded_bytes_per_rank(num_qubits: int, ranks: int, dtype: str = "complex128") -> dict[str, int]:
+    """Memory of one rank of the sharded engine (``qspectral run --ranks``): its ``shard`` of
+    ``2**n / ranks`` amplitudes, the ``exchange`` buffer (one shard) and the FFT ``workspace`` (one
+    shard), and their ``total``.
+
+    Example:
+        >>> sharded_bytes_per_rank(34, 4)["total"] == 3 * 2**32 * 16
+        True
+    """
+    shard = statevector_bytes(num_qubits, dtype) // ranks
+    return {"shard": shard, "exchange": shard, "workspace": shard, "total": SHARD_COPIES * shard}
+
+
+def check_rank_memory(num_qubits: int, ranks: int, dtype: str, available: int, *, where: str) -> None:
+    """Refuse (:class:`InsufficientMemoryError`) when one rank's share does not fit ``available`` bytes."""
+    need = sharded_bytes_per_rank(num_qubits, ranks, dtype)
+    if need["total"] > available:
+        more = _power_of_two_at_least(ranks * need["total"] / max(available, 1))
+        raise InsufficientMemoryError(
+            f"a {num_qubits}-qubit {dtype} state on {ranks} rank(s) needs {need['total'] / _GIB:.3g} GiB per rank "
+            f"(shard {need['shard'] / _GIB:.3g} GiB + exchange buffer {need['exchange'] / _GIB:.3g} GiB + FFT "
+            f"workspace {need['workspace'] / _GIB:.3g} GiB) but {where} has {available / _GIB:.3g} GiB available; "
+            f"use at least {more} ranks (on more machines), complex64, or fewer qubits"
+        )
+
+
 def _routes(n: int, dtype: str, gpu_bytes: int, max_gpus: int, rows: list[dict[str, Any]] | None) -> list[Route]:
     state = statevector_bytes(n, dtype)
     itemsize = np.dtype(dtype).itemsize
@@ -186,6 +220,19 @@ def _routes(n: int, dtype: str, gpu_bytes: int, max_gpus: int, rows: list[dict[s
         {"device": "lightning.gpu", "wires": n, "mpi": True, "c_dtype": f"numpy.{dtype}"},
         f"mpirun -np {ranks} python run.py  (qml.device('lightning.gpu', wires={n}, mpi=True); mpi4py + CUDA-aware MPI)",
         seconds if fits else None, note if fits else f"needs {ranks} GPUs, more than {max_gpus}",
+    ))
+    ranks = _power_of_two_at_least(SHARD_COPIES * state / gpu_bytes)
+    per_node = min(ranks, 8)
+    seconds, note = _estimate(rows, "engine.gpu", n, ranks, fft=True)
+    fits = ranks <= max_gpus and n - int(math.log2(ranks)) >= int(math.log2(ranks))
+    routes.append(Route(
+        "engine.distributed", "qspectral's engine sharded over torch.distributed ranks, one GPU each (NCCL; "
+        "Gloo on CPU nodes); a full QFT is 2-3 all-to-all exchanges", fits, ranks,
+        sharded_bytes_per_rank(n, ranks, dtype)["total"],
+        {"backend": "engine.gpu", "dtype": dtype, "ranks": ranks},
+        f"torchrun --nnodes {max(1, ranks // per_node)} --nproc-per-node {per_node} --rdzv-backend c10d "
+        f"--rdzv-endpoint HOST:29500 -m qspectral.cli run CIRCUIT --backend engine.gpu --dtype {dtype} --out state.npy",
+        seconds if fits else None, (note + (", exchanges not included" if seconds else "")) if fits else f"needs {ranks} GPUs, more than {max_gpus}",
     ))
     return routes
 

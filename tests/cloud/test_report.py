@@ -24,7 +24,7 @@ def _job(store, state="done", counts=None):
 
 def test_result_json_writes_bitstrings_with_bit_zero_rightmost(job_store):
     data = result_json(_job(job_store, counts={1: 5, 6: 3}))
-    assert data["counts"] == {"001": 5, "110": 3} and data["remote_id"] == "arn:task"
+    assert data["counts"] == {"1": 5, "6": 3} and data["counts_by_bitstring"] == {"001": 5, "110": 3} and data["remote_id"] == "arn:task"
 
 
 class _Terminal(io.StringIO):

@@ -133,3 +133,22 @@ def test_ambiguous_failure_consults_the_guard():
     result = call_with_retry(fn, what="submitting", policy=RetryPolicy(), credential_hint="",
                              on_ambiguous=lambda detail: seen.append(detail) or "found-remotely", sleep=pytest.fail)
     assert result == "found-remotely" and len(calls) == 1 and "lost response" in seen[0]
+
+
+def test_an_invalid_ibm_api_key_is_a_credentials_problem_not_throttling():
+    pytest.importorskip("qiskit_ibm_runtime", reason="the [cloud] extra is not installed")
+    from ibm_cloud_sdk_core import ApiException
+    from qiskit_ibm_runtime.accounts.exceptions import InvalidAccountError
+
+    from qspectral.cloud.retry import Failure, classify
+
+    # What QiskitRuntimeService raises when IAM rejects the key (qiskit-ibm-runtime 0.51).
+    try:
+        try:
+            raise ApiException(400, message="BXNIM0415E: Provided API key could not be found.")
+        except ApiException as cause:
+            raise InvalidAccountError(
+                "Unable to retrieve instances. Please check that you are using a valid API token."
+            ) from cause
+    except InvalidAccountError as exc:
+        assert classify(exc) is Failure.AUTH

@@ -29,7 +29,8 @@ def test_coefficients_benchmark_agrees_with_pennylane_and_formats():
 
 def test_cli_bench_train_writes_json(tmp_path, capsys):
     code = main(["bench", "train", "--repeats", "1", "--out", str(tmp_path)])
-    record = json.loads((tmp_path / "bench_train.json").read_text())
+    (record,) = json.loads((tmp_path / "bench_train.json").read_text())  # one record per size (default: 4)
+    assert record["num_qubits"] == 4 and (tmp_path / "bench_train.csv").exists() and (tmp_path / "bench_train.png").exists()
     assert code == (0 if record["passed"] else 1)
     assert record["max_abs_diff"] < 1e-10 and "n=4, L=3, depth=3, batch=128" in record["description"]
     assert "default.qubit" in capsys.readouterr().out

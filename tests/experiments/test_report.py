@@ -9,7 +9,7 @@ import torch
 
 from qspectral.cli import main
 from qspectral.errors import BackendUnavailableError, UnknownExperimentError
-from qspectral.experiments.registry import Claim
+from qspectral.experiments.registry import Claim, experiment_names
 from qspectral.experiments.report import (
     claims_table,
     format_effect,
@@ -127,4 +127,5 @@ def _quick_config():
 
 def test_cli_reproduce_unknown_name_exits_2(capsys):
     assert main(["reproduce", "nope", "--quick"]) == 2
-    assert "registered experiments are" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nope'" in err and all(name in err for name in experiment_names())

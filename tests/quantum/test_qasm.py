@@ -57,11 +57,13 @@ def test_openqasm2_with_legacy_gates_loads(tmp_path):
 
 
 def test_load_errors_name_the_problem(tmp_path):
-    with pytest.raises(FileNotFoundError, match="neither an OpenQASM program nor an existing file"):
+    with pytest.raises(FileNotFoundError, match="no circuit file .*missing.qasm.*; check the path"):
         load_qasm(tmp_path / "missing.qasm")
+    with pytest.raises(FileNotFoundError, match="neither an OpenQASM program nor an existing file"):
+        load_qasm(str(tmp_path / "missing.qasm"))
     with pytest.raises(UnsupportedCircuitError, match="does not parse"):
         load_qasm("OPENQASM 3.0;\nqubit[2] q;\nnotagate q[0];\n")
-    with pytest.raises(UnsupportedCircuitError, match="unknown OpenQASM version"):
+    with pytest.raises(UnsupportedCircuitError, match="declares OpenQASM version '4.0'"):
         load_qasm("OPENQASM 4.0;\n")
 
 

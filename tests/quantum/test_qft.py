@@ -10,6 +10,7 @@ import pytest
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import QFTGate
 from qiskit.quantum_info import Operator, Statevector
+from qiskit.synthesis import synth_qft_full
 from qiskit.transpiler import CouplingMap
 
 from qspectral import (
@@ -22,6 +23,7 @@ from qspectral import (
     qft_ops,
     simulate,
 )
+from qspectral.conventions import bit_reverse_indices
 from qspectral.sim.backends import available_backends
 from tests.conftest import random_state
 
@@ -184,8 +186,12 @@ def test_aqft_bound_counts_the_dropped_rotations():
         (dict(num_qubits=0), "num_qubits must be an integer >= 1"),
         (dict(num_qubits=3, qubits=[0, 5]), "qubit index 5 is out of range"),
         (dict(num_qubits=3, qubits=[2, 2]), "appears more than once"),
-        (dict(num_qubits=3, approximation_degree=3), r"approximation_degree=3 is out of range .* 0 \(exact\) to 2"),
-        (dict(num_qubits=3, approximation_degree=-1), "approximation_degree=-1 is out of range"),
+        (dict(num_qubits=3, approximation_degree=-1), "approximation_degree=-1 is negative"),
+        (dict(num_qubits=3, approximation_degree=1.5), "approximation_degree must be an integer"),
+        (dict(num_qubits=4, qubits=[0.5]), r"qubit index 0.5 is not an integer"),
+        (dict(num_qubits=4, qubits=[1.0, 2]), r"qubit index 1.0 is not an integer"),
+        (dict(num_qubits=2.5), "num_qubits must be an integer >= 1"),
+        (dict(num_qubits=10**6), "builds QFTs on up to 1024 qubits"),
     ],
 )
 def test_qft_bad_input(kwargs, fragment):
@@ -196,5 +202,25 @@ def test_qft_bad_input(kwargs, fragment):
 def test_qft_ops_bad_input():
     with pytest.raises(InvalidQubitsError, match="repeated wire"):
         qft_ops([0, 1, 0])
-    with pytest.raises(InvalidQubitsError, match="out of range"):
-        qft_ops([0, 1], approximation_degree=2)
+    with pytest.raises(InvalidQubitsError, match="is negative"):
+        qft_ops([0, 1], approximation_degree=-2)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("extra", [0, 1, 4])
+def test_every_degree_from_n_minus_1_up_leaves_hadamards_and_swaps(n, extra):
+    # Closed form: with every controlled phase dropped the circuit is H on each qubit followed by
+    # the bit reversal of the swaps, i.e. out[rev(k)] = (H^n psi)[k].
+    degree = n - 1 + extra
+    psi = random_state(n, seed=n + extra) if n > 1 else np.array([0.6, 0.8j])
+    hadamard = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    walsh = np.ones((1, 1))
+    for _ in range(n):
+        walsh = np.kron(walsh, hadamard)
+    expected = np.empty_like(psi)
+    expected[bit_reverse_indices(n)] = walsh @ psi
+    out = Statevector(psi).evolve(qft(n, approximation_degree=degree)).data
+    assert np.max(np.abs(out - expected)) < 1e-12
+    # ... and it is what Qiskit's own synthesis gives for that degree.
+    reference = Operator(synth_qft_full(n, approximation_degree=degree)).data
+    assert np.allclose(Operator(qft(n, approximation_degree=degree)).data, reference, atol=1e-12)

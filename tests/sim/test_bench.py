@@ -53,7 +53,7 @@ def test_memory_refusal_is_a_row_not_a_crash():
 def test_parse_qubits():
     assert parse_qubits("10:26:2") == [10, 12, 14, 16, 18, 20, 22, 24, 26]
     assert parse_qubits("12,18,22") == [12, 18, 22]
-    with pytest.raises(QSpectralError, match="10:26:2"):
+    with pytest.raises(QSpectralError, match=r"write START:STOP\[:STEP\] \(both ends included\)"):
         parse_qubits("ten")
 
 

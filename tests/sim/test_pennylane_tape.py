@@ -140,6 +140,17 @@ def test_measurements_are_ignored_and_plain_torch_numbers_accepted():
                                reference_state([qml.RX(0.3, 0), qml.Hadamard(1)], [0, 1]), atol=1e-12)
 
 
+def test_run_circuit_refuses_a_tape_that_measures_more_than_the_state():
+    ops = [qml.Hadamard(0), qml.CNOT([0, 1])]
+    for measurement in (qml.expval(qml.PauliZ(0)), qml.probs(wires=[1]), qml.sample(), qml.density_matrix([0])):
+        tape = qml.tape.QuantumScript(ops, [measurement], shots=10 if isinstance(measurement, qml.measurements.SampleMP) else None)
+        with pytest.raises(UnsupportedCircuitError, match=r"returns the state.*qml\.device\('qspectral\.engine'"):
+            run_circuit(tape)
+    # a plain qml.state() is what run_circuit returns: the Bell state
+    out = run_circuit(qml.tape.QuantumScript(ops, [qml.state()]))[0].numpy()
+    np.testing.assert_allclose(out, np.array([1, 0, 0, 1]) / np.sqrt(2), atol=1e-12)
+
+
 def test_trainable_torch_parameter_is_refused():
     theta = torch.tensor(0.3, requires_grad=True)
     with pytest.raises(UnsupportedCircuitError, match=r"RX on wires \[0\] has a trainable torch parameter.*"

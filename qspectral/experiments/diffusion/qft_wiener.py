@@ -217,6 +217,7 @@ def _claims(sizes: dict[str, Any], config: QFTWienerConfig) -> list[Claim]:
 def plot(result: ExperimentResult, out_dir: Path) -> list[Path]:
     """Signals for the smallest n (clean, noisy, Wiener, quantum), and shots/success probability against n."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(10, 3.4), layout="constrained")
     left, right = fig.subplots(1, 2)
@@ -239,6 +240,7 @@ def plot(result: ExperimentResult, out_dir: Path) -> list[Path]:
                        label=f"shots for eps={result.metrics['target_error']} ({backend})")
     right.semilogy(ns, [sizes[str(n)]["success_probability_predicted"] for n in ns], "s--", label="success probability")
     right.set_xlabel("data qubits n")
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.legend(fontsize=7)
     path = Path(out_dir) / "qft_wiener.png"
     fig.savefig(path, dpi=110)

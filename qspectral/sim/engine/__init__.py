@@ -1,15 +1,15 @@
 r"""qspectral's statevector engine: Qiskit circuits on torch, with every QFT run as one FFT.
 
 :func:`run_circuit` compiles a circuit (:func:`compile_circuit`: QFT blocks and QFTs written as
-h/cp gates become FFT steps, runs of diagonal gates one elementwise multiply, other gates small
-fused GEMMs, SWAPs relabellings) and executes it (:func:`execute`) on a batch of states, on CPU or
+gates, recognised by what the gates do, become FFT steps, runs of diagonal gates one elementwise
+multiply, other gates small GEMMs fused at compile time, SWAPs relabellings; programs are cached) and executes it (:func:`execute`) on a batch of states, on CPU or
 CUDA, in complex64 or complex128. It is registered in :func:`~qspectral.sim.backends.simulate` as
 the backends ``engine`` (CPU) and ``engine.gpu`` (CUDA).
 
 The package, in the order data flows through it:
 
 - compile, no torch: :mod:`~.program` (the immutable :class:`Program` and its typed steps),
-  :mod:`~.flatten`, :mod:`~.qft_recognition`, :mod:`~.compiler`;
+  :mod:`~.flatten`, :mod:`~.runs`, :mod:`~.qft_recognition`, :mod:`~.matrices`, :mod:`~.compiler`;
 - run, torch: :mod:`~.binding` (parameter values to step operators), :mod:`~.executor` (runs a
   program, with its own operator cache), :mod:`~.run` (:func:`run_circuit`: checks, then both);
 - :mod:`~.backend`: the ``engine`` and ``engine.gpu`` entries of the backend registry.

@@ -2,8 +2,9 @@ r"""Bind parameter values to a program's steps: the torch operator of each matri
 multiplexed step.
 
 :class:`Resolver` evaluates gate parameters (numbers stay numbers; Qiskit parameters and
-expressions of them become tensors, so gradients flow); :func:`step_operator` builds a step's
-operator, dispatched on the step's class. Bit ``j`` of an operator's index acts on ``step.wires[j]``.
+expressions of them become tensors, so gradients flow); :func:`step_operator` gives a step's
+operator: the compiler's numpy product for a constant step, the gate's matrix (or diagonal) at
+the bound values for a parameterised one. Bit ``j`` of an operator's index acts on ``step.wires[j]``.
 
 Example:
     >>> from qiskit import QuantumCircuit
@@ -17,17 +18,14 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
 import torch
 from qiskit.circuit import ParameterExpression
 
-from qspectral.kernels.apply import apply_matrix
 from qspectral.kernels.gates import gate_matrix
-from qspectral.kernels.layout import diagonal_at
-from qspectral.sim.engine.program import DiagonalStep, MatrixStep, MultiplexedStep, Number, Op, Step
+from qspectral.sim.engine.program import DiagonalStep, Number, Step
 
 _TORCH_FUNCTIONS = {
     "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin, "acos": torch.acos,
@@ -76,81 +74,20 @@ class Resolver:
         return torch.exp(1j * total)
 
 
-def _member_matrix(op: Op, resolve: Resolver, dtype, device) -> torch.Tensor:
-    if op.kind == "gate":
-        return gate_matrix(op.name, [resolve(p) for p in op.params], dtype=dtype, device=device)
-    return torch.as_tensor(op.constant, device=device).to(dtype)
-
-
-def _member_diagonal(op: Op, resolve: Resolver, dtype, device) -> torch.Tensor:
-    if op.kind == "gate":
-        return torch.diagonal(_member_matrix(op, resolve, dtype, device), dim1=-2, dim2=-1)
-    if op.name == "mcphase":
-        phase = gate_matrix("p", [resolve(op.params[0])], dtype=dtype, device=device)[..., 1:, 1]
-        ones = torch.ones(phase.shape[:-1] + (2 ** len(op.wires) - 1,), dtype=dtype, device=device)
-        return torch.cat([ones, phase], dim=-1)
-    return torch.as_tensor(op.constant, device=device).to(dtype)
-
-
-def _local(step: Step) -> list[list[int]]:
-    """For each member, the positions of its wires among the step's wires."""
-    return [[step.wires.index(w) for w in op.wires] for op in step.members]
-
-
-def _whole(step: Step, local: list[list[int]]) -> bool:
-    """True when the step is one member on exactly the step's wires, in order."""
-    return len(step.members) == 1 and local[0] == list(range(len(step.wires)))
-
-
-@functools.singledispatch
 def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
     """The operator of ``step``: a matrix (``(d, d)`` or ``(batch, d, d)``), a diagonal
-    (``(d,)`` or ``(batch, d)``) or multiplexed blocks, with bit ``j`` of its index on ``step.wires[j]``."""
-    raise TypeError(f"a {type(step).__name__} has no operator")
+    (``(d,)`` or ``(batch, d)``) or multiplexed blocks, with bit ``j`` of its index on ``step.wires[j]``.
 
-
-@step_operator.register
-def _(step: MultiplexedStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
-    return torch.as_tensor(step.members[0].constant, device=device).to(dtype)
-
-
-@step_operator.register
-def _(step: DiagonalStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
-    local = _local(step)
-    if _whole(step, local):
-        operator = _member_diagonal(step.members[0], resolve, dtype, device)
-    else:
-        operator = torch.ones((1, 2 ** len(step.wires)), dtype=dtype, device=device)
-        for op, positions in zip(step.members, local):
-            operator = diagonal_at(operator, _member_diagonal(op, resolve, dtype, device), positions)
-    if operator.dim() == 2 and operator.shape[0] == 1:
-        operator = operator[0]
-    return operator
-
-
-@step_operator.register
-def _(step: MatrixStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
-    local = _local(step)
-    if _whole(step, local):
-        return _member_matrix(step.members[0], resolve, dtype, device)
-    parts = [
-        (_member_diagonal if op.is_diagonal else _member_matrix)(op, resolve, dtype, device)
-        for op in step.members
-    ]
-    return _product(parts, step.members, local, 2 ** len(step.wires), dtype, device)
-
-
-def _product(parts, members, local, d: int, dtype, device) -> torch.Tensor:
-    """Multiply member operators into one ``d x d`` matrix by applying them to the basis states."""
-    batch = max((p.shape[0] for p, op in zip(parts, members) if p.dim() == (1 if op.is_diagonal else 2) + 1), default=1)
-    states = torch.eye(d, dtype=dtype, device=device).repeat(batch, 1)  # row b*d + j = e_j
-    for part, op, positions in zip(parts, members, local):
-        batched = part.dim() == (1 if op.is_diagonal else 2) + 1
-        if batched:
-            part = part.repeat_interleave(d, dim=0)
-        if op.is_diagonal:
-            states = diagonal_at(states, part, positions)
-        else:
-            states = apply_matrix(states, part, positions)
-    columns = states.reshape(batch, d, d).mT  # states hold U e_j as rows
-    return columns[0] if batch == 1 else columns
+    A constant step's operator was computed by the compiler (``step.operator``) and is only
+    converted here; a parameterised gate is a step of its own, built from the parameter values.
+    """
+    if step.operator is not None:
+        return torch.as_tensor(step.operator, device=device).to(dtype)
+    (op,) = step.members
+    params = [resolve(p) for p in op.params]
+    if op.name == "mcphase":
+        phase = gate_matrix("p", params, dtype=dtype, device=device)[..., 1:, 1]
+        ones = torch.ones(phase.shape[:-1] + (2 ** len(op.wires) - 1,), dtype=dtype, device=device)
+        return torch.cat([ones, phase], dim=-1)
+    matrix = gate_matrix(op.name, params, dtype=dtype, device=device)
+    return torch.diagonal(matrix, dim1=-2, dim2=-1) if isinstance(step, DiagonalStep) else matrix

@@ -36,7 +36,6 @@ from qiskit.circuit.library import (
     UCRXGate,
     UCRYGate,
     UCRZGate,
-    get_standard_gate_name_mapping,
 )
 
 from qspectral.errors import UnsupportedCircuitError
@@ -73,10 +72,9 @@ def _qft_of(op: Gate) -> tuple[bool, bool] | None:
 @functools.lru_cache(maxsize=1)
 def _library() -> dict[str, type]:
     """Gate name -> the Qiskit class that name must come from for the engine's native handling
-    (a custom gate that merely reuses a name is expanded through its definition instead)."""
-    standard = {name: gate.base_class for name, gate in get_standard_gate_name_mapping().items()}
+    (a custom gate that merely reuses a name is expanded through its definition instead; the
+    names of :data:`GATE_PARAMS` are native when Qiskit marks the instruction a standard gate)."""
     return {
-        **{name: standard[name] for name in GATE_PARAMS},
         "mcphase": MCPhaseGate, "diagonal": DiagonalGate, "ucrx": UCRXGate, "ucry": UCRYGate,
         "ucrz": UCRZGate, "multiplexer": UCGate,
     }
@@ -125,20 +123,26 @@ def flatten(circuit: QuantumCircuit) -> tuple[list[Op], list[Number], list[int]]
     def visit(circ: QuantumCircuit, qubits: list[int]) -> None:
         if circ.global_phase:
             phases.append(_number(circ.global_phase))
+        position = {q: i for i, q in enumerate(circ.qubits)}
         for inst in circ.data:
-            op = inst.operation
-            local = [qubits[circ.find_bit(q).index] for q in inst.qubits]
-            name = op.name
+            local = [qubits[position[q]] for q in inst.qubits]
+            name = inst.name
             if name in _SKIP:
                 continue
             if name == "global_phase":
-                phases.append(_number(op.params[0]))
+                phases.append(_number(inst.params[0]))
                 continue
             if name == "swap":
                 a, b = local
                 holder[a], holder[b] = holder[b], holder[a]
                 continue
             wires = tuple(holder[q] for q in local)
+            if name in GATE_PARAMS and inst.is_standard_gate():  # without building the gate object
+                params = tuple(_number(p) for p in inst.params)
+                matrix = inst.matrix if all(isinstance(p, float) for p in params) else None
+                ops.append(Op("gate", name, wires, params, constant=matrix))
+                continue
+            op = inst.operation
             qft = _qft_of(op)
             if qft is not None:
                 ops.append(Op("qft", name, wires, inverse=qft[0], do_swaps=qft[1]))
@@ -146,8 +150,6 @@ def flatten(circuit: QuantumCircuit) -> tuple[list[Op], list[Number], list[int]]
                 ops.append(Op("phase", name, wires, constant=op.phases))
             elif not _native(op):
                 expand(op, local, wires)
-            elif name in GATE_PARAMS:
-                ops.append(Op("gate", name, wires, tuple(_number(p) for p in op.params)))
             elif name == "mcphase":
                 ops.append(Op("diagonal", name, wires, (_number(op.params[0]),)))
             elif name == "diagonal":

@@ -20,7 +20,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -38,10 +39,11 @@ Number = float | ParameterExpression
 @dataclass(frozen=True)
 class Op:
     """One flattened gate on wires: ``kind`` is ``gate`` (a :func:`~qspectral.kernels.gates.gate_matrix`
-    name), ``matrix``, ``diagonal`` (``mcphase`` or constant entries), ``multiplexed`` (uniformly
-    controlled one-qubit gate: constant ``(2**c, 2, 2)`` blocks, target ``wires[0]``), ``phase``
-    (``diag(exp(i * constant))``, ``constant`` a real array) or ``qft``; ``wires[0]`` is Qiskit's
-    ``qargs[0]``."""
+    """One flattened gate on wires: ``kind`` is ``gate`` (a :func:`~qspectral.kernels.gates.gate_matrix`
+    name; ``constant`` holds its matrix when its parameters are numbers), ``matrix``, ``diagonal``
+    (``mcphase`` or constant entries), ``multiplexed`` (uniformly controlled one-qubit gate: constant
+    ``(2**c, 2, 2)`` blocks, target ``wires[0]``), ``phase`` (``diag(exp(i * constant))``, ``constant``
+    a real array) or ``qft``; ``wires[0]`` is Qiskit's ``qargs[0]``."""
 
     kind: str
     name: str
@@ -51,25 +53,31 @@ class Op:
     inverse: bool = False
     do_swaps: bool = True
 
-    @property
+    @functools.cached_property
     def is_diagonal(self) -> bool:
         return self.kind == "diagonal" or (self.kind == "gate" and self.name in DIAGONAL_NAMES)
 
-    @property
+    @functools.cached_property
     def is_constant(self) -> bool:
-        return not any(isinstance(p, ParameterExpression) for p in self.params)
+        return all(type(p) is float for p in self.params) or not any(
+            isinstance(p, ParameterExpression) for p in self.params
+        )
 
 
 @dataclass(frozen=True, eq=False)
 class Step:
     """One step of a program on ``wires``; ``members`` are the gates it applies, in order.
 
-    Steps compare by identity (the executor caches constant operators per step object).
+    ``operator`` is the step's operator computed at compile time (numpy, bit ``j`` of its index on
+    ``wires[j]``: a matrix, a diagonal's entries or multiplexed blocks) when every member is
+    constant, else None (then it is built from the parameter values at run time). Steps compare
+    by identity (the executor caches the torch form of an operator per step object).
     """
 
     kind: ClassVar[str]
     wires: tuple[int, ...]
     members: tuple[Op, ...] = ()
+    operator: np.ndarray | None = field(default=None, repr=False)
 
     def describe(self) -> str:
         return f"{self.kind} {list(self.wires)} " + ",".join(op.name for op in self.members)

@@ -11,8 +11,10 @@ another project, ``synth_qft_full``) is, without its final swaps, a set of gates
   ``-pi/2**(j-k)``, phases with lower qubits before ``h(q_j)`` and with higher qubits after it.
 
 Controlled phases commute with each other, so any sequence with these per-qubit orders is the same
-unitary. Gates on other qubits may be interleaved (they commute with the block); a gate that
-touches the subset but does not fit the pattern stops the match, and an incomplete match is
+unitary. Gates on other qubits may be interleaved (they commute with the block), and so may
+gates that commute out of it (one-qubit diagonals, gates on subset qubits the block has not
+reached yet or is done with: see :class:`QFTMatch`); any other gate that
+touches the subset stops the match, and an incomplete match is
 dropped, so the caller falls back to plain gate execution. Swaps are not part of the pattern:
 the engine turns SWAP gates into relabellings before it calls :func:`find_qfts`.
 
@@ -35,9 +37,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-#: Relative tolerance on a controlled-phase angle.
-ANGLE_RTOL = 1e-9
+#: Absolute tolerance on a controlled-phase angle (a phase off by more is a different gate).
+ANGLE_ATOL = 1e-12
 _PHASE_NAMES = ("cp", "cu1")
+#: One-qubit diagonal gates: inside a QFT's span they commute out of it (see :class:`QFTMatch`).
+_ONE_QUBIT_DIAGONAL = frozenset({"p", "u1", "rz", "z", "s", "sdg", "t", "tdg"})
 
 
 class GateLike(Protocol):
@@ -59,14 +63,25 @@ class GateRef:
 
 @dataclass(frozen=True)
 class QFTMatch:
-    """A QFT found in a gate list: the matched gates' positions, its subset (LSB first), its direction."""
+    """A QFT found in a gate list: the matched gates' positions, its subset (LSB first), its direction.
+
+    ``before`` are other gates inside the QFT's span that commute to before it: gates only on
+    subset qubits the QFT has not acted on yet, and one-qubit diagonal gates on a qubit before its
+    Hadamard. (Other gates in the span act on other qubits, or on qubits the QFT is done with, or
+    are one-qubit diagonals after a qubit's Hadamard: they commute to after it and stay in place.)
+    """
 
     indices: tuple[int, ...]
     qubits: tuple[int, ...]
     inverse: bool
+    before: tuple[int, ...] = ()
 
 
-def _phase_distance(op: GateLike) -> tuple[int, int] | None:
+def _is_phase(op: GateLike) -> bool:
+    return op.name in _ONE_QUBIT_DIAGONAL and len(op.wires) == 1
+
+
+def phase_distance(op: GateLike) -> tuple[int, int] | None:
     """Return ``(sign, r)`` when ``op`` is a constant controlled phase of angle ``sign * pi / 2**r``."""
     if op.name not in _PHASE_NAMES or len(op.wires) != 2 or not isinstance(op.params[0], float):
         return None
@@ -74,7 +89,7 @@ def _phase_distance(op: GateLike) -> tuple[int, int] | None:
     if angle == 0:
         return None
     r = round(math.log2(math.pi / abs(angle)))
-    if r < 1 or not math.isclose(abs(angle), math.pi / 2**r, rel_tol=ANGLE_RTOL):
+    if r < 1 or abs(abs(angle) - math.pi / 2**r) > ANGLE_ATOL:
         return None
     return (1 if angle > 0 else -1), r
 
@@ -93,43 +108,60 @@ def _next_on_wire(ops: Sequence[GateLike]) -> list[dict[int, int]]:
 
 def _verify(
     ops: Sequence[GateLike], start: int, qubits: list[int], inverse: bool, consumed: set[int]
-) -> tuple[int, ...] | None:
+) -> QFTMatch | None:
     """Collect the gates of the QFT on ``qubits`` from ``start``; None unless the match is complete."""
     m = len(qubits)
     index = {w: j for j, w in enumerate(qubits)}
     sign = -1 if inverse else 1
     h_seen = [False] * m
+    started = [False] * m  # the QFT has acted on the qubit (its Hadamard or a phase seen)
     above = [0] * m  # phases seen with higher qubits, per qubit
     below = [0] * m  # phases seen with lower qubits, per qubit
     pairs: set[tuple[int, int]] = set()
     taken: list[int] = []
+    before: list[int] = []
     total = m + m * (m - 1) // 2
+
+    def finished(j: int) -> bool:  # the QFT is done with qubit j
+        return h_seen[j] and (above[j] == m - 1 - j if inverse else below[j] == j)
+
+    def _fits(op: GateLike, mine: list[int]) -> bool:  # the QFT's next Hadamard or phase on the subset
+        if op.name == "h" and len(op.wires) == 1:
+            j = mine[0]
+            return not h_seen[j] and (below[j] == j if inverse else above[j] == m - 1 - j)
+        phase = phase_distance(op)
+        if phase is None or len(mine) != 2:
+            return False
+        j, k = sorted(mine, reverse=True)
+        first, second = (k, j) if inverse else (j, k)
+        return phase == (sign, j - k) and (j, k) not in pairs and h_seen[first] and not h_seen[second]
+
     for t in range(start, len(ops)):
         op = ops[t]
-        if not any(w in index for w in op.wires):
+        mine = [index[w] for w in op.wires if w in index]
+        if not mine:
             continue
         if t in consumed:
             return None
-        if op.name == "h" and len(op.wires) == 1:
-            j = index[op.wires[0]]
-            ready = below[j] == j if inverse else above[j] == m - 1 - j
-            if h_seen[j] or not ready:
+        if not _fits(op, mine):
+            if len(mine) == len(op.wires) and not any(started[j] for j in mine):
+                before.append(t)  # acts on the subset before the QFT does: commutes to before it
+            elif _is_phase(op) and not h_seen[mine[0]]:
+                before.append(t)  # diagonal, before the qubit's Hadamard: commutes to before the QFT
+            elif not (_is_phase(op) or all(finished(j) for j in mine)):
                 return None
-            h_seen[j] = True
+            continue  # else it commutes to after the QFT (after its qubits' Hadamards): stays in place
+        if len(mine) == 1:
+            h_seen[mine[0]] = started[mine[0]] = True
         else:
-            phase = _phase_distance(op)
-            if phase is None or not all(w in index for w in op.wires):
-                return None
-            j, k = sorted((index[w] for w in op.wires), reverse=True)
-            first, second = (k, j) if inverse else (j, k)
-            if phase != (sign, j - k) or (j, k) in pairs or not h_seen[first] or h_seen[second]:
-                return None
+            j, k = sorted(mine, reverse=True)
             pairs.add((j, k))
             above[k] += 1
             below[j] += 1
+            started[j] = started[k] = True
         taken.append(t)
         if len(taken) == total:
-            return tuple(taken)
+            return QFTMatch(tuple(taken), tuple(qubits), inverse, tuple(before))
     return None
 
 
@@ -138,7 +170,10 @@ def _chain(ops: Sequence[GateLike], start: int, wire: int, following, consumed: 
     chain = []
     t = following[start].get(wire)
     while t is not None and t not in consumed:
-        phase = _phase_distance(ops[t])
+        if _is_phase(ops[t]):
+            t = following[t].get(wire)
+            continue
+        phase = phase_distance(ops[t])
         if phase is None:
             break
         partner = next(w for w in ops[t].wires if w != wire)
@@ -151,8 +186,10 @@ def find_qfts(ops: Sequence[GateLike], *, min_qubits: int = 2) -> list[QFTMatch]
     """Return the (non-overlapping) QFTs on ``min_qubits`` or more qubits found in ``ops``.
 
     Each match's gates can be replaced by one QFT placed at the position of its first gate
-    (``min(match.indices)``): every other gate between its first and last gate acts on other
-    qubits. Only constant angles match; Hadamards are ``h``, controlled phases ``cp`` or ``cu1``.
+    (``min(match.indices)``), preceded by its ``before`` gates; every other gate between its
+    first and last gate stays in place. Only
+    constant angles match; Hadamards are ``h``, controlled phases ``cp`` or ``cu1``, one-qubit
+    phases ``p``, ``u1``, ``rz``, ``z``, ``s``, ``sdg``, ``t`` or ``tdg``.
     """
     following = _next_on_wire(ops)
     consumed: set[int] = set()
@@ -183,9 +220,9 @@ def find_qfts(ops: Sequence[GateLike], *, min_qubits: int = 2) -> list[QFTMatch]
                 qubits = [wire] + [partner[r] for r in range(1, length + 1)]
             if len(set(qubits)) != len(qubits):
                 continue
-            taken = _verify(ops, start, qubits, sign < 0, consumed)
-            if taken is not None:
-                consumed.update(taken)
-                matches.append(QFTMatch(taken, tuple(qubits), sign < 0))
+            match = _verify(ops, start, qubits, sign < 0, consumed)
+            if match is not None:
+                consumed.update(match.indices + match.before)
+                matches.append(match)
                 break
     return matches

@@ -170,7 +170,8 @@ def run_circuit(
             ``qml.state()``; default ``tape.wires`` in the tape's order (not sorted).
 
     Raises:
-        UnsupportedCircuitError: measurements or other non-unitary instructions; parameters
+        UnsupportedCircuitError: measurements or other non-unitary instructions (a tape may only
+            end in ``qml.state()``); parameters
             without a value, or values for names the circuit does not have.
         InvalidStateError: an initial state of the wrong length, not normalised, or batch sizes
             that disagree.
@@ -183,8 +184,17 @@ def run_circuit(
     """
     check_dtype(dtype)
     if not isinstance(circuit, QuantumCircuit):  # a PennyLane tape; pennylane is imported only here
+        from pennylane.measurements import StateMP
+
         from qspectral.sim.pennylane.tape import pennylane_to_circuit
 
+        # DensityMatrixMP is a StateMP subclass: only a plain qml.state() (or none) is the state we return
+        asked = [m for m in getattr(circuit, "measurements", ()) if type(m) is not StateMP]
+        if asked:
+            raise UnsupportedCircuitError(
+                f"run_circuit returns the state, but the tape asks for {asked[0]}; for expectation values, "
+                "probabilities or samples run it on the PennyLane device qml.device('qspectral.engine', wires=...)"
+            )
         circuit = pennylane_to_circuit(circuit, wire_order)
     values = _bind(circuit, parameters)
     check_circuit(circuit.assign_parameters({p: 0.0 for p in values}) if values else circuit)

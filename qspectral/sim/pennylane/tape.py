@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
-from qiskit.circuit import QuantumCircuit
+from qiskit.circuit import ParameterExpression, QuantumCircuit
 from qiskit.circuit.library import DiagonalGate, UnitaryGate
 
 from qspectral.errors import InvalidQubitsError, UnsupportedCircuitError
@@ -77,7 +77,10 @@ _GATES: dict[str, str] = {
 
 
 def _number(value, op) -> float | np.ndarray:
-    """A plain float (or numpy array for matrices) from a PennyLane parameter; refuse trainable ones."""
+    """A plain float (or numpy array for matrices) from a PennyLane parameter; refuse trainable ones.
+    A Qiskit parameter (put in place of a number by the engine's PennyLane device) stays symbolic."""
+    if isinstance(value, ParameterExpression):
+        return value
     if type(value).__module__.split(".")[0] == "torch":
         if value.requires_grad:
             raise UnsupportedCircuitError(

@@ -1,0 +1,263 @@
+r"""Measurements on a batch of statevectors, without dense matrices: Pauli sums, marginals, samples.
+
+**Conventions.** States are ``(batch, 2**n)`` complex tensors (complex64 or complex128, CPU or
+CUDA), qubit ``q`` = bit ``q`` of the index (little-endian, as Qiskit). A Pauli word is given by
+two bit masks over the qubits, ``x`` (qubits acted on by X or Y) and ``z`` (by Z or Y); with
+``Y = i X Z`` the word is ``P = i**ny X^x Z^z`` (``ny`` = number of Y), so
+
+.. math:: (P\psi)[i \oplus x] = i^{n_Y} (-1)^{\mathrm{popcount}(i \,\&\, z)}\, \psi[i].
+
+The X part is an index XOR (a ``flip`` of the state's ``(2,)*n`` view along the X axes), the Z part
+a parity sign (a ``(2,)``-shaped ``[1, -1]`` factor broadcast along each Z axis); terms that share
+an X mask share one pass over the state. Everything is differentiable with autograd.
+
+Example:
+    >>> import torch
+    >>> bell = torch.tensor([[1, 0, 0, 1]], dtype=torch.complex128) / 2**0.5
+    >>> obs = PauliSum.from_labels(["ZZ", "XX", "YY", "ZI"], [1.0, 1.0, 1.0, 0.5])
+    >>> pauli_expectation(bell, obs).round(decimals=12).tolist()   # <ZZ> + <XX> + <YY> + 0.5 <Z_1> = 1 + 1 - 1 + 0
+    [1.0]
+    >>> marginal_probabilities(bell, [1]).round(decimals=12).tolist()
+    [[0.5, 0.5]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from qspectral.errors import InvalidQubitsError, InvalidStateError
+
+__all__ = [
+    "PauliSum",
+    "apply_local_matrix",
+    "apply_pauli_sum",
+    "marginal_probabilities",
+    "pauli_expectation",
+    "sample_indices",
+]
+
+
+@dataclass(frozen=True)
+class PauliSum:
+    """``sum_t coeffs[t] * P_t`` with ``P_t`` given by the masks ``x[t]``, ``z[t]`` (bit q = qubit q).
+
+    Example:
+        >>> s = PauliSum.from_labels(["XZ", "YI"], [2.0, -1.0])    # label[-1] acts on qubit 0
+        >>> s.x, s.z
+        ((2, 2), (1, 2))
+    """
+
+    x: tuple[int, ...]
+    z: tuple[int, ...]
+    coeffs: np.ndarray
+
+    @classmethod
+    def from_labels(cls, labels: Sequence[str], coeffs: Sequence[complex]) -> PauliSum:
+        """From Qiskit labels (``label[-1 - q]`` acts on qubit ``q``), e.g. ``["XIZ", "YYI"]``."""
+        xs, zs = [], []
+        for label in labels:
+            x = z = 0
+            for q, char in enumerate(reversed(label)):
+                if char not in "IXYZ":
+                    raise InvalidStateError(f"Pauli label {label!r} has {char!r}; use only I, X, Y and Z")
+                x |= (char in "XY") << q
+                z |= (char in "ZY") << q
+            xs.append(x)
+            zs.append(z)
+        return cls(tuple(xs), tuple(zs), np.asarray(coeffs, dtype=np.complex128).reshape(len(xs)))
+
+    @property
+    def is_real(self) -> bool:
+        """True when every coefficient is real (the sum is Hermitian)."""
+        return not np.any(self.coeffs.imag)
+
+
+def _qubits_of(state: torch.Tensor) -> int:
+    if state.dim() != 2 or state.shape[1] < 2 or state.shape[1] & (state.shape[1] - 1):
+        raise InvalidStateError(f"states must have shape (batch, 2**n), got {tuple(state.shape)}")
+    return state.shape[1].bit_length() - 1
+
+
+def _axes(mask: int, n: int) -> list[int]:
+    """The axes of the ``(batch,) + (2,)*n`` view holding the qubits in ``mask`` (qubit q -> axis n - q)."""
+    if mask >> n:
+        raise InvalidQubitsError(f"a Pauli word acts on qubit {mask.bit_length() - 1} of a {n}-qubit state")
+    return [n - q for q in range(n) if mask >> q & 1]
+
+
+def _qubits(mask: int, n: int) -> list[int]:
+    if mask >> n:
+        raise InvalidQubitsError(f"a Pauli word acts on qubit {mask.bit_length() - 1} of a {n}-qubit state")
+    return [q for q in range(n) if mask >> q & 1]
+
+
+def _split_view(tensor: torch.Tensor, n: int, qubits) -> tuple[torch.Tensor, dict[int, int]]:
+    """View ``(batch, 2**n)`` as ``(batch, r0, 2, r1, 2, ..., rk)`` with each of ``qubits`` a dim of
+    its own and the other bits merged (few dims: fast reductions); also ``{qubit: its dim}``."""
+    shape, dim_of, top = [tensor.shape[0]], {}, n
+    for q in sorted(set(qubits), reverse=True):  # most significant first
+        shape += [2 ** (top - 1 - q), 2]
+        dim_of[q] = len(shape) - 1
+        top = q
+    return tensor.reshape(shape + [2**top]), dim_of
+
+
+def _signed_sum(values: torch.Tensor, z_dims: list[int]) -> torch.Tensor:
+    """``sum values * prod_{d in z_dims} (-1)**index_d`` over all but the batch dim: ``(batch,)``."""
+    others = [d for d in range(1, values.dim()) if d not in z_dims]
+    reduced = values.sum(dim=others) if others else values  # (batch,) + (2,)*len(z_dims)
+    while reduced.dim() > 1:
+        reduced = reduced.select(-1, 0) - reduced.select(-1, 1)
+    return reduced
+
+
+def _diagonal_term(state: torch.Tensor, n: int, z_qubits: list[int]) -> torch.Tensor:
+    """``sum_i |psi_i|^2 (-1)**popcount(i & z)``: squared norms of the blocks that fix the Z bits (one
+    fused pass over the real view, no ``|psi|^2`` array), then the signs."""
+    view, dim_of = _split_view(torch.view_as_real(state).reshape(state.shape[0], -1), n + 1, [q + 1 for q in z_qubits])
+    z_dims = [dim_of[q + 1] for q in z_qubits]
+    others = [d for d in range(1, view.dim()) if d not in z_dims]
+    return _signed_sum(torch.linalg.vector_norm(view, dim=others, keepdim=True).square(), z_dims)
+
+
+def _sign(z_axes: list[int], n: int, dtype: torch.dtype, device) -> torch.Tensor:
+    """The parity signs ``(-1)**popcount(i & z)`` as a broadcastable ``(1,) + (2 or 1,)*n`` tensor."""
+    sign = torch.ones([1] * (n + 1), dtype=dtype, device=device)
+    for axis in z_axes:
+        shape = [1] * (n + 1)
+        shape[axis] = 2
+        sign = sign * torch.tensor([1.0, -1.0], dtype=dtype, device=device).reshape(shape)
+    return sign
+
+
+def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
+    """``<psi|sum_t c_t P_t|psi>`` for every state of the batch: shape ``(batch,)``.
+
+    Real (the state's real dtype) when every coefficient is real, else complex. Terms sharing an
+    X mask share one flipped product ``conj(psi[i ^ x]) psi[i]``; each term is then one signed
+    reduction of it; a term with X part pairs ``i`` with ``i ^ x`` and reads each pair once (half
+    the state). No ``2**n x 2**n`` matrix is built.
+
+    Example:
+        >>> import torch
+        >>> plus = torch.full((1, 2), 2**-0.5, dtype=torch.complex128)
+        >>> pauli_expectation(plus, PauliSum.from_labels(["X", "Z"], [1.0, 1.0])).tolist()
+        [1.0000000000000002]
+    """
+    n = _qubits_of(state)
+    total = torch.zeros(state.shape[0], dtype=state.real.dtype if paulis.is_real else state.dtype,
+                        device=state.device)
+    groups: dict[int, list[int]] = {}
+    for t, x in enumerate(paulis.x):
+        groups.setdefault(x, []).append(t)
+    for x, terms in groups.items():
+        z_qubits = {t: _qubits(paulis.z[t], n) for t in terms}
+        x_qubits = _qubits(x, n)
+        if not x_qubits:  # diagonal terms: signed sums of |psi|^2, one read of the state each
+            values = {t: _diagonal_term(state, n, z_qubits[t]) for t in terms}
+        else:
+            # pair i (bit h = 0) with i ^ x: sum_i conj(psi[i^x]) s(i) psi[i] = S + (-1)**ny conj(S),
+            # S = sum over the half with bit h = 0 of s(j) conj(psi[j^x]) psi[j]
+            h = x_qubits[-1]
+            view, dim_of = _split_view(state, n, set(x_qubits).union(*z_qubits.values()))
+            low, high = view.narrow(dim_of[h], 0, 1), view.narrow(dim_of[h], 1, 1)
+            flips = [dim_of[q] for q in x_qubits[:-1]]
+            product = (high.flip(flips) if flips else high).conj() * low
+            values = {}
+            for t in terms:
+                ny = bin(x & paulis.z[t]).count("1")
+                half = _signed_sum(product, [dim_of[q] for q in z_qubits[t] if q != h])
+                values[t] = ((half + (-1) ** ny * half.conj()) * 1j**ny).real
+        for t in terms:
+            coeff = paulis.coeffs[t]
+            total = total + (values[t] * coeff.real if paulis.is_real else values[t] * complex(coeff))
+    return total
+
+
+def apply_pauli_sum(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
+    """``sum_t c_t P_t |psi>`` for every state of the batch, shape ``(batch, 2**n)``.
+
+    Example:
+        >>> import torch
+        >>> zero = torch.tensor([[1, 0]], dtype=torch.complex128)
+        >>> apply_pauli_sum(zero, PauliSum.from_labels(["Y"], [1.0])).tolist()     # Y|0> = i|1>
+        [[0j, 1j]]
+    """
+    n = _qubits_of(state)
+    view = state.reshape((state.shape[0],) + (2,) * n)
+    out = torch.zeros_like(view)
+    for x, z, coeff in zip(paulis.x, paulis.z, paulis.coeffs):
+        term = view * _sign(_axes(z, n), n, state.real.dtype, state.device) if z else view
+        x_axes = _axes(x, n)
+        term = term.flip(x_axes) if x_axes else term
+        out = out + term * (complex(coeff) * 1j ** bin(x & z).count("1"))
+    return out.reshape(state.shape)
+
+
+def marginal_probabilities(state: torch.Tensor, qubits: Sequence[int]) -> torch.Tensor:
+    """The probabilities of the outcomes on ``qubits``, shape ``(batch, 2**k)``.
+
+    Bit ``j`` of the outcome index is the value of ``qubits[j]`` (``qubits[0]`` least significant).
+
+    Example:
+        >>> import torch
+        >>> psi = torch.tensor([[0, 0.6, 0, 0.8]], dtype=torch.complex128)     # |01> and |11>
+        >>> marginal_probabilities(psi, [1]).round(decimals=12).tolist(), marginal_probabilities(psi, [0]).tolist()
+        ([[0.36, 0.64]], [[0.0, 1.0]])
+    """
+    n = _qubits_of(state)
+    qubits = [int(q) for q in qubits]
+    if len(set(qubits)) != len(qubits) or any(not 0 <= q < n for q in qubits):
+        raise InvalidQubitsError(f"qubits {qubits} must be distinct indices in 0..{n - 1}")
+    probs = torch.view_as_real(state).square().sum(-1).reshape((state.shape[0],) + (2,) * n)
+    keep = [n - q for q in reversed(qubits)]  # most significant first
+    others = [a for a in range(1, n + 1) if a not in keep]
+    if others:
+        probs = probs.sum(dim=others)  # the kept axes stay in increasing order
+    order = sorted(keep)
+    probs = probs.permute([0] + [1 + order.index(a) for a in keep])
+    return probs.reshape(state.shape[0], 2 ** len(qubits))
+
+
+def apply_local_matrix(state: torch.Tensor, matrix: torch.Tensor, qubits: Sequence[int]) -> torch.Tensor:
+    """Apply a ``(2**k, 2**k)`` matrix to ``qubits`` of every state (``qubits[0]`` = least significant
+    bit of the matrix index): a contraction of those axes only.
+
+    Example:
+        >>> import torch
+        >>> x = torch.tensor([[0, 1], [1, 0]], dtype=torch.complex128)
+        >>> apply_local_matrix(torch.tensor([[1, 0, 0, 0]], dtype=torch.complex128), x, [1]).tolist()
+        [[0j, 0j, (1+0j), 0j]]
+    """
+    n = _qubits_of(state)
+    k = len(qubits)
+    axes = [n - q for q in reversed(qubits)]  # the matrix index's most significant bit first
+    rest = [a for a in range(1, n + 1) if a not in axes]
+    view = state.reshape((state.shape[0],) + (2,) * n).permute([0] + rest + axes)
+    moved_shape = view.shape
+    out = (view.reshape(-1, 2**k) @ matrix.to(state.dtype).T).reshape(moved_shape)
+    inverse = np.argsort([0] + rest + axes).tolist()
+    return out.permute(inverse).reshape(state.shape)
+
+
+def sample_indices(probabilities: torch.Tensor, shots: int, *, generator: torch.Generator) -> torch.Tensor:
+    """``shots`` outcome indices drawn from each row of ``probabilities`` (``(batch, d)``): ``(batch, shots)``.
+
+    Inverse-CDF sampling in float64 (a cumulative sum and a binary search), so it works for any
+    ``d`` on CPU and CUDA; the same generator state gives the same samples. Rows need not be
+    exactly normalised (each is scaled by its sum).
+
+    Example:
+        >>> import torch
+        >>> g = torch.Generator().manual_seed(7)
+        >>> sample_indices(torch.tensor([[0.0, 1.0, 0.0]]), 4, generator=g).tolist()
+        [[1, 1, 1, 1]]
+    """
+    cdf = probabilities.detach().to(torch.float64).cumsum(dim=1)
+    u = torch.rand((cdf.shape[0], shots), generator=generator, dtype=torch.float64, device=cdf.device)
+    picks = torch.searchsorted(cdf, u * cdf[:, -1:], right=True)
+    return picks.clamp_(max=cdf.shape[1] - 1)

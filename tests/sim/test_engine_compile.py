@@ -1,0 +1,120 @@
+"""The engine's compile stage: numpy-fused steps, swaps as relabellings, parameterised steps, the program cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+from qiskit.circuit.library import DiagonalGate
+from qiskit.quantum_info import Operator, Statevector, random_unitary
+
+from qspectral.sim.bench import gate_heavy_circuit
+from qspectral.sim.engine import compile_circuit, compiler, execute, run_circuit
+from qspectral.sim.engine.matrices import fused_matrix
+from qspectral.sim.engine.program import Op
+from tests.conftest import random_state
+
+
+@pytest.mark.parametrize("max_fused", [2, 3, 4, 5])
+def test_gate_heavy_circuits_agree_with_statevector(max_fused):
+    for n in (3, 6):
+        circuit = gate_heavy_circuit(n, 400, seed=n)
+        program = compile_circuit(circuit, max_fused=max_fused)
+        assert all(len(s.wires) <= max_fused for s in program.steps if s.kind == "matrix")
+        assert all(s.operator is not None for s in program.steps)  # multiplied out at compile time
+        psi = random_state(n, np.random.default_rng(n))
+        out = run_circuit(circuit, psi, max_fused=max_fused)[0].numpy()
+        assert np.max(np.abs(out - Statevector(psi).evolve(circuit).data)) < 1e-12
+
+
+def test_fused_matrix_on_permuted_wires_equals_qiskit_operator():
+    rng = np.random.default_rng(11)
+    wires = (7, 2, 9, 4)  # bit b of the product acts on wires[b]
+    circuit = QuantumCircuit(4)
+    members = []
+    for _ in range(10):
+        k = int(rng.integers(1, 3))
+        local = [int(q) for q in rng.permutation(4)[:k]]
+        u = random_unitary(2**k, seed=int(rng.integers(2**31))).data
+        circuit.unitary(u, local)
+        members.append(Op("matrix", "u", tuple(wires[q] for q in local), constant=u))
+    members.append(Op("diagonal", "d", (wires[3], wires[1]), constant=np.exp(1j * np.arange(4.0))))
+    circuit.append(DiagonalGate(list(np.exp(1j * np.arange(4.0)))), [3, 1])
+    assert np.max(np.abs(fused_matrix(wires, members) - Operator(circuit).data)) < 1e-13
+
+
+def test_three_cnots_are_a_relabelling_not_a_step():
+    circuit = QuantumCircuit(3, global_phase=0.3)
+    circuit.ry(0.4, 0)
+    circuit.rx(1.1, 1)
+    circuit.cx(2, 1)
+    for a, b in ((0, 1), (1, 0), (0, 1)):
+        circuit.cx(a, b)
+    circuit.h(0)
+    circuit.cx(0, 2)
+    program = compile_circuit(circuit)
+    assert not any("cx,cx,cx" in line for line in program.describe()), program.describe()
+    assert program.output_wires != (0, 1, 2)
+    psi = random_state(3, np.random.default_rng(1))
+    out = run_circuit(circuit, psi)[0].numpy()
+    assert np.max(np.abs(out - Statevector(psi).evolve(circuit).data)) < 1e-12
+
+
+def test_parameterised_gates_are_steps_of_their_own_and_rebinding_reuses_the_program():
+    a = Parameter("a")
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.ry(a, 0)
+    circuit.cx(0, 1)
+    circuit.rz(2 * a, 1)
+    program = compile_circuit(circuit)
+    assert compile_circuit(circuit) is program
+    free = [s for s in program.steps if s.operator is None]
+    assert [s.describe() for s in free] == ["matrix [0] ry", "diagonal [1] rz"]
+    for value in (0.3, -1.2):
+        out = execute(program, values={a: value})[0].numpy()
+        bound = circuit.assign_parameters({a: value})
+        assert np.max(np.abs(out - Statevector.from_int(0, 4).evolve(bound).data)) < 1e-12
+        assert np.max(np.abs(run_circuit(circuit, parameters={a: value})[0].numpy() - out)) < 1e-14
+    angle = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    run_circuit(circuit, parameters={a: angle}).abs().pow(2)[0, 3].backward()
+    assert angle.grad is not None and torch.isfinite(angle.grad)
+
+
+def test_program_cache_hits_copies_and_misses_changes():
+    circuit = gate_heavy_circuit(4, 50, seed=3)
+    program = compile_circuit(circuit)
+    assert compile_circuit(circuit) is program and compile_circuit(circuit.copy()) is program
+    assert compile_circuit(circuit, max_fused=2) is not program
+    changed = circuit.copy()
+    index = next(i for i, inst in enumerate(changed.data) if inst.operation.params)
+    changed.data[index] = changed.data[index].replace(params=[p + 0.1 for p in changed.data[index].operation.params])
+    other = compile_circuit(changed)
+    assert other is not program
+    psi = random_state(4, np.random.default_rng(4))
+    assert np.max(np.abs(run_circuit(changed, psi)[0].numpy() - Statevector(psi).evolve(changed).data)) < 1e-12
+    longer = circuit.copy()
+    longer.x(0)
+    assert compile_circuit(longer) is not program
+    phased = circuit.copy()
+    phased.global_phase += 0.5
+    assert compile_circuit(phased) is not program
+
+
+def test_program_cache_is_bounded_in_count_and_bytes(monkeypatch):
+    compiler.clear_cache()
+    for k in range(compiler.CACHE_SIZE + 5):
+        circuit = QuantumCircuit(1)
+        circuit.rx(0.01 * k, 0)
+        compile_circuit(circuit)
+    assert len(compiler._CACHE) == compiler.CACHE_SIZE
+    wide = [gate_heavy_circuit(5, 60, seed=k) for k in range(3)]
+    sizes = [sum(s.operator.nbytes for s in compile_circuit(c).steps) for c in wide]
+    assert all(size >= 16 * 16 * 16 for size in sizes)  # fused steps of 4 or 5 qubits
+    compiler.clear_cache()
+    monkeypatch.setattr(compiler, "CACHE_BYTES", sizes[1] + sizes[2])
+    programs = [compile_circuit(c) for c in wide]
+    assert len(compiler._CACHE) == 2  # the first one went to make room
+    assert compile_circuit(wide[2]) is programs[2] and compile_circuit(wide[0]) is not programs[0]
