@@ -13,9 +13,8 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
    wires, so the result is the same unitary. A parameterised gate, and a ``phase`` op (a spectral
-   gate's array), are steps of their own; every
-   other step's operator is multiplied out here, in numpy (:mod:`~qspectral.sim.engine.matrices`),
-   so running a program builds no per-gate matrix.
+   gate's array), are steps of their own; every other step's operator is multiplied out here, in
+   numpy (:mod:`~qspectral.sim.engine.matrices`), so running a program builds no per-gate matrix.
 
 :meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT. Compiled
 programs are cached (see :func:`compile_circuit`).

@@ -39,7 +39,6 @@ Number = float | ParameterExpression
 @dataclass(frozen=True)
 class Op:
     """One flattened gate on wires: ``kind`` is ``gate`` (a :func:`~qspectral.kernels.gates.gate_matrix`
-    """One flattened gate on wires: ``kind`` is ``gate`` (a :func:`~qspectral.kernels.gates.gate_matrix`
     name; ``constant`` holds its matrix when its parameters are numbers), ``matrix``, ``diagonal``
     (``mcphase`` or constant entries), ``multiplexed`` (uniformly controlled one-qubit gate: constant
     ``(2**c, 2, 2)`` blocks, target ``wires[0]``), ``phase`` (``diag(exp(i * constant))``, ``constant``
