@@ -100,7 +100,7 @@ def recognise_qfts(ops: list[Op]) -> tuple[list[Op], list[float]]:
         reads[i] = factors(ops[i], hadamard)
     for i, op in enumerate(ops):
         read = reads[i]
-        if read is None:
+        if read is None or not read[0]:  # not read, or read as a global phase alone: the op stays whole
             view.append(op)
             owner.append(i)
             continue
