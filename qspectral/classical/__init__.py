@@ -21,7 +21,7 @@ from qspectral.classical import diffusion
 
 _LAZY = exports({
     "qspectral.classical.nets": ("FourierFeatureMLP", "MLP", "MultiGradeNet", "count_parameters"),
-    "qspectral.classical.convnets": ("ConvNet", "UNet"),
+    "qspectral.classical.convnets": ("ClassicUNet", "ConvNet", "UNet"),
     "qspectral.classical.diffusion": diffusion.__all__,  # lazy itself: importing it loads no torch
     "qspectral.classical.inverse": (
         "Denoising", "GaussianSensing", "Inpainting", "LinearOperator", "PriorResult", "basis_pursuit",
