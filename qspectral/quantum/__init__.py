@@ -31,7 +31,7 @@ from qspectral.quantum.spectral_ops import SpectralFilter, fourier_shift, spectr
 _LAZY = exports({
     "qspectral.quantum.qasm": ("load_qasm", "to_qasm3"),
     "qspectral.quantum.models": (
-        "ReuploadingModel", "encoding_scales", "fourier_coefficients", "frequency_redundancy", "frequency_spectrum",
+        "ReuploadingModel", "coefficient_gradient_norms", "encoding_scales", "fourier_coefficients", "frequency_redundancy", "frequency_spectrum",
     ),
     "qspectral.quantum.born": ("BornMachine", "high_frequency_outcomes", "qft_high_frequency_mass", "qft_probabilities"),
 })

@@ -21,7 +21,7 @@ from qspectral.experiments.report import (
 )
 
 TINY_BIAS = dict(samples=16, frequencies=(1, 2), steps=4, records=3, repeats=1, grades=2, grade_widths=(6,),
-                 fourier_features=4, quantum_depth=1, settings=("equal",))
+                 fourier_features=4, quantum_depth=1, settings=("equal",), gradient_draws=2)
 TINY_DEGREE = dict(num_layers=(1, 2), steps=3, restarts=1, depth=1)
 
 
