@@ -23,6 +23,7 @@ from qspectral._lazy import attach, exports
 from qspectral.errors import (
     BackendUnavailableError,
     CredentialsError,
+    ExperimentFailedError,
     InsufficientMemoryError,
     InvalidJobError,
     InvalidModelError,
@@ -103,6 +104,7 @@ __all__ = [
     # errors (qspectral.errors)
     "BackendUnavailableError",
     "CredentialsError",
+    "ExperimentFailedError",
     "InsufficientMemoryError",
     "InvalidJobError",
     "InvalidModelError",

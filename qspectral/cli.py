@@ -294,14 +294,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from qspectral.experiments.report import report_all
+    from qspectral.experiments.parallel import report_all
 
     if _sweeping(args):
         from qspectral.experiments.registry import experiment_names
 
         return _run_sweep(args, experiment_names(), compare=True)
     runs, path = report_all(mode=args.mode, seed=args.seed, device=args.device, out_dir=args.out,
-                            progress=False if args.no_progress else None)
+                            progress=False if args.no_progress else None, jobs=args.jobs)
     print(path.read_text())
     print(f"wrote {path}")
     return 0
@@ -615,6 +615,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", parents=[experiment],
                        help="run every experiment and the simulator comparison; write results/REPORT.md")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="experiments run at once, one worker process each (default: one per CPU core)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("circuits", help="export the canonical OpenQASM 3 circuits, or verify them on every backend")

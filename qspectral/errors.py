@@ -52,6 +52,10 @@ class UnknownExperimentError(QSpectralError, ValueError):
     """An experiment name or mode is not in the registry."""
 
 
+class ExperimentFailedError(QSpectralError, RuntimeError):
+    """An experiment of a report raised (the report still lists the others and the traceback)."""
+
+
 class InvalidJobError(QSpectralError, ValueError):
     """A cloud job request is malformed (shot count, circuit too large for the backend, ...)."""
 

@@ -21,11 +21,11 @@ from qspectral.classical import diffusion
 
 _LAZY = exports({
     "qspectral.classical.nets": ("FourierFeatureMLP", "MLP", "MultiGradeNet", "count_parameters"),
-    "qspectral.classical.convnets": ("ConvNet", "UNet"),
+    "qspectral.classical.convnets": ("ClassicUNet", "ConvNet", "UNet"),
     "qspectral.classical.diffusion": diffusion.__all__,  # lazy itself: importing it loads no torch
     "qspectral.classical.inverse": (
         "Denoising", "GaussianSensing", "Inpainting", "LinearOperator", "PriorResult", "basis_pursuit",
-        "deep_image_prior", "lasso", "self_diffusion", "sparsifying_basis",
+        "deep_image_prior", "lasso", "progressive_sigmas", "self_diffusion", "sparsifying_basis",
     ),
     "qspectral.classical.pde_problems": ("PROBLEMS", "PDEProblem", "PeriodicGrid", "make_problem"),
     "qspectral.classical.pde_reference": ("ReferenceSolution", "reference_solution"),

@@ -147,3 +147,61 @@ class UNet(nn.Module):
             h = F.interpolate(h, size=skip.shape[2:], mode=mode, align_corners=False)
             h = block(torch.cat([h, skip], dim=1))
         return self.out(h)
+
+
+class ClassicUNet(nn.Module):
+    """The textbook U-Net (Ronneberger et al. 2015), as the self-diffusion authors' 1-D network.
+
+    Encoder: ``levels + 1`` blocks of two convolutions, each followed by batch normalisation and
+    ReLU, with ``hidden_channels * 2**level`` channels, max-pooling by 2 between them (the last
+    block is the bottleneck). Decoder: per level, a transposed convolution (kernel 2, stride 2)
+    halving the channels, concatenation with the encoder's skip, two convolutions with ReLU (no
+    normalisation); a 1x1 convolution to ``out_channels``. Spatial sides must be divisible by
+    ``2**levels``. Zero padding, as torch's default.
+
+    Example:
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> net = ClassicUNet(1, 1, 1, hidden_channels=4, levels=2)
+        >>> net(torch.zeros(2, 1, 16)).shape, net.bottleneck[0].out_channels
+        (torch.Size([2, 1, 16]), 16)
+    """
+
+    def __init__(self, dims: int, in_channels: int, out_channels: int, *, hidden_channels: int = 16,
+                 levels: int = 2, kernel_size: int = 3) -> None:
+        super().__init__()
+        _check_sizes(dims, kernel_size, "zeros", in_channels=in_channels, out_channels=out_channels,
+                     hidden_channels=hidden_channels, levels=levels)
+        conv, norm = (nn.Conv1d, nn.BatchNorm1d) if dims == 1 else (nn.Conv2d, nn.BatchNorm2d)
+        up = nn.ConvTranspose1d if dims == 1 else nn.ConvTranspose2d
+        pad = kernel_size // 2
+
+        def block(fan_in: int, fan_out: int, normalise: bool) -> nn.Sequential:
+            layers: list[nn.Module] = []
+            for a, b in ((fan_in, fan_out), (fan_out, fan_out)):
+                layers += [conv(a, b, kernel_size, padding=pad), *([norm(b)] if normalise else []), nn.ReLU()]
+            return nn.Sequential(*layers)
+
+        widths = [hidden_channels * 2**level for level in range(levels + 1)]
+        self.dims, self.levels = dims, levels
+        self.encoder = nn.ModuleList(block(a, b, True) for a, b in zip([in_channels, *widths[:-2]], widths[:-1]))
+        self.bottleneck = block(widths[-2], widths[-1], True)
+        self.upsample = nn.ModuleList(up(widths[i + 1], widths[i], 2, stride=2) for i in reversed(range(levels)))
+        self.decoder = nn.ModuleList(block(2 * widths[i], widths[i], False) for i in reversed(range(levels)))
+        self.out = conv(widths[0], out_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if any(side % 2**self.levels for side in x.shape[2:]):
+            raise InvalidModelError(f"spatial sides {tuple(x.shape[2:])} must be divisible by 2**levels = "
+                                    f"{2**self.levels}")
+        pool = F.max_pool1d if self.dims == 1 else F.max_pool2d
+        skips = []
+        h = x
+        for block in self.encoder:
+            h = block(h)
+            skips.append(h)
+            h = pool(h, 2)
+        h = self.bottleneck(h)
+        for upsample, block in zip(self.upsample, self.decoder):
+            h = block(torch.cat([upsample(h), skips.pop()], dim=1))
+        return self.out(h)

@@ -17,7 +17,12 @@ trained on :math:`L(f(z))`; no noise schedule.
 
 **Loss** of both: :math:`L(x) = \|A x - y\|^2 + λ \sum_k (|\mathrm{Re}\,X_k| + |\mathrm{Im}\,X_k|)`,
 :math:`X = F x` the orthonormal DFT over all signal axes (``torch.fft.fftn(norm="ortho")``),
-``λ = fourier_l1`` (default 0: data fidelity only). The paper "enhances" both losses with an L1
+``λ = fourier_l1`` (default 0: data fidelity only), plus ``tv`` times the total variation
+:math:`\sum |x_{i+1} - x_i|` along each signal axis (not wrapping round; default 0).
+``loss_form="authors"`` is the loss of the authors' code (ggluo/Self-Diffusion,
+``simulation.py``, 1-D): the data term unsquared, :math:`\|A x - y\|`, and the Fourier penalty on
+the moduli of the unnormalised FFT, :math:`λ \sum_k |X_k|` with :math:`X` = ``torch.fft.fftn(x)``
+(their code adds 1e-10 under the square root; we use the exact modulus). The paper "enhances" both losses with an L1
 penalty in the frequency domain for its 1-D compressed-sensing example. For a real 1-D signal
 this penalty is the L1 norm of its coefficients in the real Fourier basis (cos/sin pairs,
 :func:`sparsifying_basis` ``"fourier"``), weighted :math:`\sqrt2` except at 0 and Nyquist: the
@@ -271,20 +276,66 @@ def _as_net_input(x: torch.Tensor) -> torch.Tensor:
     return x.unsqueeze(1)  # (batch, *shape) -> (batch, 1 channel, *shape)
 
 
+#: The two forms of the prior loss (module docstring): ours, and the one of the authors' code.
+LOSS_FORMS = ("ours", "authors")
+
+
 def _prior_loss(
-    operator: LinearOperator, estimate: torch.Tensor, target: torch.Tensor, fourier_l1: float
+    operator: LinearOperator, estimate: torch.Tensor, target: torch.Tensor, fourier_l1: float,
+    tv: float = 0.0, loss_form: str = "ours",
 ) -> torch.Tensor:
     r"""The loss :math:`L` of the module docstring for ``estimate`` of shape ``(1, *input_shape)``."""
-    loss = ((operator.forward(estimate) - target) ** 2).sum()
-    if fourier_l1:
-        axes = tuple(range(1, estimate.ndim))
+    squared = ((operator.forward(estimate) - target) ** 2).sum()
+    loss = squared if loss_form == "ours" else torch.sqrt(squared)
+    axes = tuple(range(1, estimate.ndim))
+    if fourier_l1 and loss_form == "ours":
         loss = loss + fourier_l1 * torch.view_as_real(torch.fft.fftn(estimate, dim=axes, norm="ortho")).abs().sum()
+    elif fourier_l1:
+        loss = loss + fourier_l1 * torch.fft.fftn(estimate, dim=axes).abs().sum()
+    if tv:
+        loss = loss + tv * sum(torch.diff(estimate, dim=axis).abs().sum() for axis in axes)
     return loss
 
 
+def progressive_sigmas(
+    levels: int, *, beta_start: float, beta_end: float, factors: tuple[int, ...] = (1,), min_levels: int = 1
+) -> np.ndarray:
+    r"""The noise levels :math:`σ` of the authors' progressive self-diffusion schedule, in the order applied.
+
+    As ``SigmaScheduler`` (DDPM type) with ``progressive_params`` in ggluo/Self-Diffusion: stage
+    ``f`` of ``factors`` runs :math:`n_f = \max(\lfloor T/f \rfloor, \text{min\_levels})` levels
+    with :math:`β` linear from ``beta_start / f`` to ``beta_end / f`` over :math:`n_f` entries;
+    its level ``i = 0..n_f-1`` has :math:`σ = \sqrt{1 - \prod_{s \le n_f-1-i} (1-β_s)}`
+    (decreasing within a stage; each later stage starts lower). With ``factors=(1,)`` this is
+    :math:`\sqrt{1-ᾱ_t}`, ``t = T..1``, of :func:`~qspectral.classical.diffusion.linear_schedule`
+    with ``train_steps = T``.
+
+    Example:
+        >>> sig = progressive_sigmas(40, beta_start=1e-6, beta_end=4e-3, factors=(1, 2, 4, 8), min_levels=10)
+        >>> sig.size, round(float(sig[0]), 4), round(float(sig[40]), 4), round(float(sig[-1]), 6)
+        (80, 0.2775, 0.1408, 0.000354)
+    """
+    levels = positive_int("levels", levels, error=InvalidModelError)
+    min_levels = positive_int("min_levels", min_levels, error=InvalidModelError)
+    if not factors or any(int(f) != f or f < 1 for f in factors):
+        raise InvalidModelError(f"factors must be positive integers (one per stage), got {factors!r}")
+    if not 0 < beta_start < beta_end < 1:
+        raise InvalidModelError(f"need 0 < beta_start < beta_end < 1, got {beta_start}, {beta_end}")
+    out = []
+    for factor in factors:
+        count = max(levels // int(factor), min_levels)
+        alpha_bar = np.cumprod(1 - np.linspace(beta_start / factor, beta_end / factor, count))
+        out.append(np.sqrt(1 - alpha_bar[::-1]))
+    return np.concatenate(out)
+
+
 def _check_prior_args(net: nn.Module, operator: LinearOperator, y: torch.Tensor, lr: float,
-                      fourier_l1: float) -> torch.Tensor:
+                      fourier_l1: float, tv: float = 0.0, loss_form: str = "ours") -> torch.Tensor:
     """Validate the arguments; return an empty tensor with the network's dtype and device."""
+    if loss_form not in LOSS_FORMS:
+        raise InvalidModelError(f"loss_form must be one of {', '.join(LOSS_FORMS)}, got {loss_form!r}")
+    if not 0 <= tv < math.inf:
+        raise InvalidModelError(f"tv must be a finite number >= 0 (0 turns the penalty off), got {tv!r}")
     if not isinstance(net, nn.Module):
         raise InvalidModelError(f"net must be a torch.nn.Module, got {type(net).__name__}")
     if tuple(y.shape) != (1, *operator.output_shape):
@@ -305,21 +356,29 @@ def self_diffusion(
     net: nn.Module,
     operator: LinearOperator,
     y: torch.Tensor,
-    alpha_bar: Any,
+    alpha_bar: Any = None,
     *,
     steps_per_level: int,
     lr: float = 1e-3,
     fourier_l1: float = 0.0,
+    tv: float = 0.0,
+    loss_form: str = "ours",
+    sigmas: Any = None,
     generator: torch.Generator | None = None,
     callback: Callback | None = None,
 ) -> PriorResult:
     r"""Self-diffusion (module docstring): levels ``t = T..1`` with :math:`σ_t = \sqrt{1-ᾱ_t}`, ``K`` Adam steps each.
 
+    Give the schedule either as ``alpha_bar`` (one decreasing stage) or as ``sigmas``, the noise
+    levels in the order applied (any positive sequence, e.g. :func:`progressive_sigmas`; the
+    ``callback``'s ``level`` then counts down from ``len(sigmas) - 1`` to 0).
+
     ``net`` maps ``(1, 1, *shape)`` to ``(1, 1, *shape)`` (e.g. a
     :class:`~qspectral.classical.convnets.ConvNet` with one input and one output channel);
     ``y`` has shape ``(1, *operator.output_shape)`` and is moved to the network's device and dtype
     (the initial estimate and the noise are drawn from ``generator`` on the CPU, in that order).
-    ``fourier_l1`` is the weight λ of the frequency-domain L1 penalty (module docstring).
+    ``fourier_l1`` is the weight λ of the frequency-domain L1 penalty, ``tv`` that of the total
+    variation, ``loss_form`` ``"ours"`` or ``"authors"`` (module docstring).
     ``callback(level, estimate)`` runs after each level (``level = t - 1``, counting down to 0).
     ``losses`` has ``T * steps_per_level`` entries.
 
@@ -334,18 +393,19 @@ def self_diffusion(
         >>> out.estimate.shape, len(out.losses), bool(out.losses[-1] < out.losses[0])
         (torch.Size([1, 16]), 40, True)
     """
-    like = _check_prior_args(net, operator, y, lr, fourier_l1)
-    ab = check_schedule(alpha_bar)
+    like = _check_prior_args(net, operator, y, lr, fourier_l1, tv, loss_form)
+    noise_levels = _noise_levels(alpha_bar, sigmas)
     positive_int("steps_per_level", steps_per_level, error=InvalidModelError)
     target = y.to(like)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr, foreach=True)
     estimate = torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
     losses = []
-    for level in range(ab.size - 1, -1, -1):
+    for index, sigma in enumerate(noise_levels):
+        level = noise_levels.size - 1 - index
         noise = torch.randn(estimate.shape, generator=generator, dtype=like.dtype).to(like.device)
-        noisy = estimate + math.sqrt(1 - ab[level]) * noise
+        noisy = estimate + float(sigma) * noise
         for _ in range(steps_per_level):
-            loss = _prior_loss(operator, net(_as_net_input(noisy))[:, 0], target, fourier_l1)
+            loss = _prior_loss(operator, net(_as_net_input(noisy))[:, 0], target, fourier_l1, tv, loss_form)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -357,6 +417,18 @@ def self_diffusion(
     return PriorResult(estimate=estimate, losses=np.asarray(losses))
 
 
+def _noise_levels(alpha_bar: Any, sigmas: Any) -> np.ndarray:
+    """The noise levels in the order applied, from exactly one of ``alpha_bar`` and ``sigmas``."""
+    if (alpha_bar is None) == (sigmas is None):
+        raise InvalidModelError("give the schedule as alpha_bar or as sigmas (exactly one of them)")
+    if alpha_bar is not None:
+        return np.sqrt(1 - check_schedule(alpha_bar))[::-1]
+    levels = np.asarray(sigmas, dtype=np.float64)
+    if levels.ndim != 1 or levels.size == 0 or not np.all(np.isfinite(levels)) or np.any(levels < 0):
+        raise InvalidModelError(f"sigmas must be a non-empty 1-D sequence of finite values >= 0, got {sigmas!r}")
+    return levels
+
+
 def deep_image_prior(
     net: nn.Module,
     operator: LinearOperator,
@@ -366,6 +438,8 @@ def deep_image_prior(
     lr: float = 1e-3,
     input_scale: float = 0.1,
     fourier_l1: float = 0.0,
+    tv: float = 0.0,
+    loss_form: str = "ours",
     generator: torch.Generator | None = None,
     callback: Callback | None = None,
     callback_every: int = 0,
@@ -384,14 +458,14 @@ def deep_image_prior(
         >>> len(out.losses), bool(out.losses[-1] < out.losses[0])
         (30, True)
     """
-    like = _check_prior_args(net, operator, y, lr, fourier_l1)
+    like = _check_prior_args(net, operator, y, lr, fourier_l1, tv, loss_form)
     positive_int("steps", steps, error=InvalidModelError)
     target = y.to(like)
     z = input_scale * torch.randn((1, *operator.input_shape), generator=generator, dtype=like.dtype).to(like.device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr, foreach=True)
     losses = []
     for step in range(1, steps + 1):
-        loss = _prior_loss(operator, net(_as_net_input(z))[:, 0], target, fourier_l1)
+        loss = _prior_loss(operator, net(_as_net_input(z))[:, 0], target, fourier_l1, tv, loss_form)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

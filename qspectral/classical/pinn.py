@@ -224,7 +224,7 @@ class PINNSolver:
         samples = self._samples()
         self.losses = []
         start = time.perf_counter()
-        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate, foreach=True)
         for step in range(self.adam_steps):
             optimizer.zero_grad()
             loss = self._loss(model, samples)

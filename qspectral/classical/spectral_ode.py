@@ -230,7 +230,8 @@ class SpectralODESolver:
                 learn_linear=self.learn_linear,
             ).to(self.device, self.dtype)
         times = torch.as_tensor(self.times, dtype=self.dtype, device=self.device)
-        optimizer = torch.optim.Adam([p for p in field.parameters() if p.requires_grad], lr=self.learning_rate)
+        trainable = [p for p in field.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(trainable, lr=self.learning_rate, foreach=True)
         scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=self.gamma)
         self.losses = []
         start = time.perf_counter()

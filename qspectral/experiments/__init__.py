@@ -17,7 +17,8 @@ _LAZY = exports({
     "qspectral.experiments.registry": (
         "Claim", "Experiment", "ExperimentResult", "experiment_names", "get_experiment",
     ),
-    "qspectral.experiments.report": ("report_all", "run_experiment", "write_run"),
+    "qspectral.experiments.report": ("run_experiment", "write_run"),
+    "qspectral.experiments.parallel": ("report_all", "run_many"),
     "qspectral.experiments.sweep": ("make_tasks", "parse_sweep", "run_sweep", "write_sweep"),
 })
 __getattr__, __dir__ = attach(__name__, _LAZY)

@@ -150,7 +150,7 @@ def train_online(
     test_labels = _balanced(config.test_size)
     test_x = torch.tensor(task.sample(test_labels, rng), dtype=torch.float32)
     test_y = torch.tensor(test_labels)
-    optimiser = torch.optim.SGD(model.parameters(), lr=config.lr)
+    optimiser = torch.optim.SGD(model.parameters(), lr=config.lr, foreach=True)
     loss_fn = nn.BCEWithLogitsLoss()
     curve: list[tuple[int, float]] = []
     for step in range(config.max_steps + 1):

@@ -142,7 +142,7 @@ EXPERIMENT = Experiment(
     paper="Schuld, Sweke & Meyer 2021",
     claim=f"L serial Pauli encodings fit a degree-{TARGET_DEGREE} Fourier series only if L >= {TARGET_DEGREE}",
     quick=FourierDegreeConfig(),
-    full=FourierDegreeConfig(samples=128, steps=1000, restarts=5),
+    full=FourierDegreeConfig(samples=128, steps=1000, restarts=10),
     seed=0,
     run=run,
     plot=plot,

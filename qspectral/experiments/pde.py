@@ -1,7 +1,19 @@
 r"""Experiment ``pde``: PDEs three ways -- PINN, NeuSA-style spectral neural ODE, quantum spectral evolution.
 
 **Problems** (:mod:`qspectral.classical.pde_problems`, periodic boxes): advection, heat, wave,
-sine-Gordon (breather data), viscous Burgers in 1-D, and (full mode) NeuSA's 2-D Burgers.
+sine-Gordon (breather data), viscous Burgers in 1-D, and (full mode) NeuSA's own sine-Gordon
+benchmark (``sine_gordon_pulse``: Gaussian pulse, ``m = 10``, box ``[-4, 4]``, ``t <= 3``) and
+2-D Burgers.
+
+**Baseline PINN.** The full mode trains NeuSA's PINN baseline as their code does
+(``klein_gordon_baseline_models.py``: 512 x 4 tanh MLP, Xavier init, 201 x 201 = 40401
+residual points, initial-condition loss weight 1e3, 10000 Adam steps at 1e-3 with decay) over
+``seeds`` = 10 training seeds, so the NODE/PINN ratio is measured against the paper's PINN
+at the paper's error order (0.139 on sine-Gordon), not against a weak one. The quick PINN
+(32 x 3, 800 steps) is the best we found at its cost, tuned on experiment seed 1 (not scored;
+the scored seed is 0): learning rate 1e-2 against 3e-3 and 6e-3, and L-BFGS, a wider net or
+more residual points at equal cost, none of which lifted sine-Gordon (rel-L2 about 2.2 in
+every variant). It is far weaker than the paper's PINN: its claims say so in their departures.
 
 **Reference.** Where the problem has a closed form exact on the periodic box (advection, heat,
 wave, Burgers by Cole-Hopf when the viscosity allows it) the reference is that closed form on the
@@ -59,7 +71,7 @@ from qspectral.quantum.evolution import (
 from qspectral.quantum.readout import shots_for_error
 from qspectral.seeding import seed_for
 from qspectral.sim.backends import available_backends, simulate
-from qspectral.spectral.analysis import power_spectrum_2d, radial_average, spectrum_1d
+from qspectral.spectral.analysis import paired_effect, power_spectrum_2d, radial_average, spectrum_1d
 
 #: The problems with an exact quantum evolution here (linear, constant coefficients).
 QUANTUM_PROBLEMS = ("advection", "heat", "wave")
@@ -70,6 +82,11 @@ PAPER_RESULTS = {
     "sine_gordon": {
         "neusa": 0.001, "pinn": 0.139, "qres": 0.020,
         "setup": "u_tt = u_xx - 10 sin u, Gaussian pulse, Dirichlet box [-4, 4], t <= 3 (ours: breather, periodic)",
+    },
+    "sine_gordon_pulse": {
+        "neusa": 0.001, "pinn": 0.139, "qres": 0.020,
+        "setup": "u_tt = u_xx - 10 sin u, Gaussian pulse (sigma 0.1), box [-4, 4], t <= 3, as ours; their box is "
+                 "Dirichlet, ours periodic, equal while the pulse stays clear of the edges (it does to t = 3)",
     },
     "burgers2d": {"neusa": 0.051, "pinn": 0.221, "setup": "same equation, box, viscosity and initial data as ours"},
     "wave": {"neusa": 0.075, "pinn": 0.545, "setup": "2-D wave in a three-layer medium (ours: 1-D, homogeneous)"},
@@ -89,12 +106,13 @@ class PDEConfig:
     pinn_width: int = 32
     pinn_layers: int = 3
     pinn_steps: int = 800
-    pinn_lr: float = 3e-3
+    pinn_lr: float = 1e-2  # quick: best of {3e-3, 6e-3, 1e-2} on experiment seed 1 (not scored), same cost
     pinn_lbfgs_steps: int = 0
     pinn_collocation: int = 1000
     pinn_initial: int = 128
     pinn_boundary: int = 128
     pinn_initial_weight: float = 10.0
+    seeds: int = 1
     node_steps_linear: int = 60
     node_steps_nonlinear: int = 150
     node_lr: float = 0.01
@@ -120,6 +138,8 @@ def _check(config: PDEConfig) -> None:
             )
     if config.times < 2 or config.reference_factor < 1:
         raise InvalidParameterError("times must be >= 2 and reference_factor >= 1")
+    if config.seeds < 1:
+        raise InvalidParameterError(f"seeds must be a positive integer (training seeds per method), got {config.seeds}")
 
 
 def _rel_l2(prediction: np.ndarray, reference: np.ndarray) -> float:
@@ -239,6 +259,27 @@ def _shot_budget(problem: PDEProblem, state: np.ndarray, info: dict[str, Any], c
     return entry
 
 
+def _fit_pinn(problem: PDEProblem, config: PDEConfig, seed: int, device: str) -> PINNSolver:
+    return PINNSolver(
+        problem, hidden_features=config.pinn_width, hidden_layers=config.pinn_layers,
+        adam_steps=config.pinn_steps, learning_rate=config.pinn_lr, lbfgs_steps=config.pinn_lbfgs_steps,
+        collocation_points=config.pinn_collocation, initial_points=config.pinn_initial,
+        boundary_points=config.pinn_boundary, initial_weight=config.pinn_initial_weight,
+        seed=seed, device=device,
+    ).fit()
+
+
+def _fit_node(problem: PDEProblem, config: PDEConfig, points: int, times: np.ndarray, seed: int,
+              device: str) -> SpectralODESolver:
+    state_size = 2 * problem.components * math.prod(problem.grid(points).spectral_wavenumbers()[0].shape)
+    return SpectralODESolver(
+        problem, points=points, times=times, epsilon=config.node_epsilon,
+        hidden_features=min(2 * state_size, config.node_max_width),
+        steps=config.node_steps_linear if problem.is_linear else config.node_steps_nonlinear,
+        learning_rate=config.node_lr, seed=seed, device=device,
+    ).fit()
+
+
 def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = False) -> ExperimentResult:
     """Solve every problem of ``config`` with each method and compare against the reference."""
     _check(config)
@@ -258,13 +299,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
 
         methods: dict[str, Any] = {}
         predictions: dict[str, np.ndarray] = {}
-        pinn = PINNSolver(
-            problem, hidden_features=config.pinn_width, hidden_layers=config.pinn_layers,
-            adam_steps=config.pinn_steps, learning_rate=config.pinn_lr, lbfgs_steps=config.pinn_lbfgs_steps,
-            collocation_points=config.pinn_collocation, initial_points=config.pinn_initial,
-            boundary_points=config.pinn_boundary, initial_weight=config.pinn_initial_weight,
-            seed=seed_for(seed, p_index, 0), device=device,
-        ).fit()
+        pinn = _fit_pinn(problem, config, seed_for(seed, p_index, 0), device)
         predictions["pinn"] = pinn.predict(times, points)
         timings["pinn"] = pinn.train_seconds
         methods["pinn"] = {
@@ -273,13 +308,7 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
             "final_loss": pinn.losses[-1] if pinn.losses else None,
         }
 
-        state_size = 2 * problem.components * math.prod(problem.grid(points).spectral_wavenumbers()[0].shape)
-        node = SpectralODESolver(
-            problem, points=points, times=times, epsilon=config.node_epsilon,
-            hidden_features=min(2 * state_size, config.node_max_width),
-            steps=config.node_steps_linear if problem.is_linear else config.node_steps_nonlinear,
-            learning_rate=config.node_lr, seed=seed_for(seed, p_index, 1), device=device,
-        ).fit()
+        node = _fit_node(problem, config, points, times, seed_for(seed, p_index, 1), device)
         predictions["node"] = node.predict()
         timings["node"] = node.train_seconds
         methods["node"] = {
@@ -288,6 +317,13 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
             "final_loss": node.losses[-1] if node.losses else None,
             "rk4_substeps": node.substeps,
         }
+        for method in ("pinn", "node"):  # the other training seeds: their errors only
+            methods[method]["rel_l2_per_seed"] = [methods[method]["rel_l2"]]
+        for repeat in range(1, config.seeds):
+            pinn_r = _fit_pinn(problem, config, seed_for(seed, p_index, 0, repeat), device)
+            node_r = _fit_node(problem, config, points, times, seed_for(seed, p_index, 1, repeat), device)
+            methods["pinn"]["rel_l2_per_seed"].append(_rel_l2(pinn_r.predict(times, points), reference))
+            methods["node"]["rel_l2_per_seed"].append(_rel_l2(node_r.predict(), reference))
 
         quantum: dict[str, Any]
         if name in QUANTUM_PROBLEMS:
@@ -332,33 +368,40 @@ def run(config: PDEConfig, *, seed: int, device: str = "cpu", progress: bool = F
     return ExperimentResult(claims=_claims(problems_out), metrics=metrics, curves=curves)
 
 
-def _departures(name: str, pinn: float, paper: dict[str, float]) -> tuple[str, ...]:
+def _departures(name: str, pinn: float, paper: dict[str, float], seeds: int) -> tuple[str, ...]:
     """Where this run's PINN baseline departs from the NeuSA paper's (its error is far above the paper's)."""
     out = [f"problem differs: {paper['setup']}"] if "ours:" in paper["setup"] else []
     if pinn > 3 * paper["pinn"]:
         out.append(f"our PINN reaches rel-L2 {pinn:.3g} against the paper's PINN at {paper['pinn']}: a weaker "
                    "baseline (smaller network, fewer steps), so the ratio overstates the NODE's advantage")
-    return (*out, "one training seed per method")
+    return (*out, f"{seeds} training seed(s) per method") if seeds < 10 else tuple(out)
+
+
+def _geometric_mean(values: list[float]) -> float:
+    return float(np.exp(np.mean(np.log(values))))
 
 
 def _claims(problems: dict[str, Any]) -> list[Claim]:
     claims = []
-    for name in ("sine_gordon", "wave"):
+    for name in ("sine_gordon", "sine_gordon_pulse", "wave"):
         if name in problems:
-            pinn = problems[name]["methods"]["pinn"]["rel_l2"]
-            node = problems[name]["methods"]["node"]["rel_l2"]
+            pinn_runs = problems[name]["methods"]["pinn"]["rel_l2_per_seed"]
+            node_runs = problems[name]["methods"]["node"]["rel_l2_per_seed"]
+            pinn, node = _geometric_mean(pinn_runs), _geometric_mean(node_runs)
             paper = PAPER_RESULTS[name]
+            effect = paired_effect(np.log10(pinn_runs) - np.log10(node_runs))
             claims.append(Claim(
                 f"The spectral neural ODE (NeuSA) is at least 10x more accurate than the PINN on {name} "
                 f"(NeuSA paper: {paper['neusa']} vs {paper['pinn']})",
-                "rel-L2 error: PINN / NODE >= 10",
+                "rel-L2 error: PINN / NODE >= 10 (geometric means over training seeds; mean log10 ratio >= 1)",
                 {"pinn": pinn, "node": node, "ratio": pinn / node},
-                pinn / node >= 10,
+                effect["mean"] >= 1,
                 kind="paper",
                 source="Bizzi et al. 2025 (NeuSA)",
                 paper_value=f"rel-L2 NeuSA {paper['neusa']} vs PINN {paper['pinn']}",
-                departures=_departures(name, pinn, paper),
-                seeds=1,
+                departures=_departures(name, pinn, paper, len(pinn_runs)),
+                seeds=len(pinn_runs),
+                effect={"name": "log10(PINN rel-L2 / NODE rel-L2) (paired over seeds)", **effect},
             ))
     exact = [n for n in ("advection", "wave") if n in problems and problems[n]["quantum"].get("backends")]
     if exact:
@@ -467,7 +510,7 @@ EXPERIMENT = Experiment(
     ),
     quick=PDEConfig(),
     full=PDEConfig(
-        problems=("advection", "heat", "wave", "sine_gordon", "burgers", "burgers2d"),
+        problems=("advection", "heat", "wave", "sine_gordon", "sine_gordon_pulse", "burgers", "burgers2d"),
         problem_parameters={"burgers": {"nu": 0.01 / math.pi}},
         points=256,
         points_2d=64,
@@ -480,6 +523,8 @@ EXPERIMENT = Experiment(
         pinn_collocation=40_401,
         pinn_initial=201,
         pinn_boundary=201,
+        pinn_initial_weight=1000.0,
+        seeds=10,
         node_steps_linear=1000,
         node_steps_nonlinear=1000,
         node_max_width=2048,

@@ -30,7 +30,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,6 @@ from qspectral.experiments.registry import (
     Claim,
     Experiment,
     ExperimentResult,
-    experiments,
     get_experiment,
 )
 from qspectral.kernels.threads import torch_threads
@@ -70,7 +69,7 @@ def default_progress() -> bool:
     return sys.stderr.isatty()
 
 
-def _check_device(device: str) -> str:
+def check_device(device: str) -> str:
     if device not in DEVICES:
         raise UnknownExperimentError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
     if device == "cuda" and not torch.cuda.is_available():
@@ -107,7 +106,7 @@ def run_experiment(
     """
     experiment = get_experiment(name)
     config = experiment.config(mode, **overrides)
-    _check_device(device)
+    check_device(device)
     seed = experiment.seed if seed is None else int(seed)
     progress = default_progress() if progress is None else progress
     with _reproducible():
@@ -276,9 +275,16 @@ def findings(runs: Sequence[ExperimentRun], out_dir: str | Path) -> str:
 
 
 def write_report(
-    runs: Sequence[ExperimentRun], out_dir: str | Path = "results", *, compare_table: str | None = None
+    runs: Sequence[ExperimentRun],
+    out_dir: str | Path = "results",
+    *,
+    compare_table: str | None = None,
+    failures: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``<out_dir>/REPORT.md``: Findings, the paper-claim and check tables, the comparison if given."""
+    """Write ``<out_dir>/REPORT.md``: Findings, the claim tables, the comparison and failures if given.
+
+    ``failures`` maps an experiment that raised to its traceback; each gets its own section.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     parts = [
@@ -297,30 +303,9 @@ def write_report(
     if compare_table is not None:
         parts += ["## Simulators: QFT of a seeded random 12-qubit state against numpy.fft", "",
                   "```text", compare_table, "```", ""]
+    for name, error in (failures or {}).items():
+        parts += [f"## Failed: {name}", "", "It raised before its claims were measured:", "", "```text",
+                  error.rstrip(), "```", ""]
     path = out / "REPORT.md"
     path.write_text("\n".join(parts))
     return path
-
-
-def report_all(
-    *,
-    mode: str = "quick",
-    seed: int | None = None,
-    device: str = "cpu",
-    out_dir: str | Path = "results",
-    progress: bool | None = None,
-    compare_qubits: int | None = 12,
-) -> tuple[list[ExperimentRun], Path]:
-    """Run every registered experiment, write its results, the comparison and REPORT.md."""
-    _check_device(device)
-    runs = []
-    for name in experiments():
-        run = run_experiment(name, mode=mode, seed=seed, device=device, progress=progress)
-        write_run(run, out_dir)
-        runs.append(run)
-    table = None
-    if compare_qubits is not None:
-        from qspectral.sim.compare import compare_qft, format_table
-
-        table = format_table(compare_qft(compare_qubits))
-    return runs, write_report(runs, out_dir, compare_table=table)

@@ -32,11 +32,23 @@ frequency (or redundancy) and convergence step, per seed: a pair of frequencies 
 converged is not comparable, so never-converged frequencies do not cap the statistic as tied
 Spearman ranks did. Effects are means over seeds with 95% Student-t intervals.
 
+**Redundancy, measured as Duffy & Jastrzebski 2025 do** (:func:`gradient_redundancy`, target
+independent): at ``gradient_draws`` random initialisations of Pauli (parallel, 2 layers),
+exponential (1 layer) and ternary (1 layer, scales ``3**q``) encoded models, the norm of each
+Fourier coefficient's gradient with respect to all parameters
+(:func:`~qspectral.quantum.models.coefficient_gradient_norms`) against the coefficient's
+redundancy. The exponential encoding is not a control for this: its redundancy ``2**n - |w|``
+falls with frequency. The ternary encoding's redundancy ``2**(n - nnz(w))`` does not (4, 2, 4,
+2, 1, ... for 3 qubits), so a gradient that follows it follows redundancy, not frequency. The
+threshold-based quantum claims above are kept: there the target's amplitudes, not only the
+redundancy, set the order.
+
 **Modes.** ``quick`` keeps frequencies 1-6 on 128 points, 3 grades of [32, 32] and 3 seeds
 (indicative verdicts); ``full`` is Fang & Xu's scale for the classical models (frequencies
 10, 20, ..., 200 on 6000 points, 4 grades of [256, 256] against an 8 x 256 MLP, 30000 steps per
-grade, learning rate 1e-3 to 1e-4, 10 seeds), without the quantum models, whose re-uploading
-circuits cannot reach frequency 200 at this size.
+grade, learning rate 1e-3 to 1e-4, 10 seeds), without the quantum models in training, whose re-uploading
+circuits cannot reach frequency 200 at this size; the gradient measurement runs in both modes
+(10 draws quick, 30 full).
 
 Example:
     >>> cfg = EXPERIMENT.config("quick", steps=4, records=3, repeats=1, samples=16,
@@ -61,7 +73,7 @@ from qspectral.classical.nets import MLP, FourierFeatureMLP, MultiGradeNet, coun
 from qspectral.errors import InvalidModelError
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.experiments.training import total_steps, train
-from qspectral.quantum.models import ReuploadingModel, frequency_redundancy
+from qspectral.quantum.models import ReuploadingModel, coefficient_gradient_norms, frequency_redundancy
 from qspectral.seeding import seed_for
 from qspectral.spectral.analysis import SpectralTracker, concordance_index, convergence_steps, paired_effect
 
@@ -69,6 +81,10 @@ MODEL_NAMES = ("mlp", "fourier-features", "multi-grade", "quantum-pauli", "quant
 #: The models trained with the MGDL code's learning-rate decay (the others keep a constant rate).
 _DECAYED = ("mlp", "multi-grade", "mlp-equal-steps")
 SETTINGS = ("equal", "rising")
+#: Encodings (and encoding layers) of the gradient-magnitude measurement: Pauli (parallel)
+#: encoding, whose redundancy falls steeply with frequency; exponential, whose redundancy
+#: ``2**n - |w|`` falls linearly; ternary, whose redundancy is not monotone in frequency (the control).
+GRADIENT_ENCODINGS = {"parallel": 2, "exponential": 1, "ternary": 1}
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,7 @@ class SpectralBiasConfig:
     fourier_scale: float = 2.0
     quantum_qubits: int = 3
     quantum_depth: int = 4
+    gradient_draws: int = 10
 
 
 class _PeriodicQuantum(nn.Module):
@@ -202,6 +219,45 @@ def _finite_or_none(values: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=np.float64)]
 
 
+def gradient_redundancy(config: SpectralBiasConfig, seed: int) -> dict[str, Any]:
+    """Per-frequency gradient magnitude against redundancy, per encoding, over ``gradient_draws`` initialisations.
+
+    For each encoding of :data:`GRADIENT_ENCODINGS` and each draw (a fresh uniform initialisation):
+    :func:`~qspectral.quantum.models.coefficient_gradient_norms` at frequencies ``1..degree`` and
+    the concordances ``C(redundancy, g)`` (1: more redundant frequencies always have larger
+    gradients) and ``C(frequency, g)`` (0: higher frequencies always have smaller ones), plus
+    the spread ``log(max g / min g)`` over the spectrum.
+
+    Example:
+        >>> out = gradient_redundancy(SpectralBiasConfig(quantum_qubits=2, quantum_depth=1, gradient_draws=2), 0)
+        >>> out["ternary"]["redundancy"], len(out["parallel"]["redundancy_concordance_per_draw"])
+        ([2, 1, 2, 1], 2)
+    """
+    out: dict[str, Any] = {}
+    for e_index, (encoding, layers) in enumerate(GRADIENT_ENCODINGS.items()):
+        norms = []
+        for draw in range(config.gradient_draws):
+            torch.manual_seed(seed_for(seed, 100, e_index, draw))
+            model = ReuploadingModel(config.quantum_qubits, layers, encoding=encoding, depth=config.quantum_depth)
+            norms.append(coefficient_gradient_norms(model)[1:].numpy())
+        redundancy = frequency_redundancy(model)[1:]
+        freqs = np.arange(1, redundancy.size + 1)
+        by_redundancy = [concordance_index(redundancy, g) for g in norms]
+        by_frequency = [concordance_index(freqs, g) for g in norms]
+        spread = [float(np.log(g.max() / g.min())) for g in norms]
+        out[encoding] = {
+            "layers": layers,
+            "redundancy": redundancy.tolist(),
+            "mean_gradient_norm": np.mean(norms, axis=0).tolist(),
+            "redundancy_concordance_per_draw": by_redundancy,
+            "redundancy_concordance": paired_effect(by_redundancy),
+            "frequency_concordance": paired_effect(by_frequency),
+            "redundancy_frequency_concordance": concordance_index(freqs, redundancy),
+            "log_spread_per_draw": spread,
+        }
+    return out
+
+
 def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress: bool = False) -> ExperimentResult:
     """Train every model of ``config`` on each setting's target and measure its learning order."""
     _check(config)
@@ -263,7 +319,9 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
             curves["errors"][setting][name] = errors
             curves["concordance"][setting][name] = (entry["concordance"] or {}).get("mean")
         settings_out[setting] = {"amplitudes": amplitudes.tolist(), "models": models_out}
+    gradients = gradient_redundancy(config, seed) if config.gradient_draws else None
     metrics = {
+        "gradient_redundancy": gradients,
         "frequencies": freqs.tolist(),
         "phases": phases.tolist(),
         "high_frequencies": high.tolist(),
@@ -271,7 +329,8 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
         "record_steps": record_steps,
         "settings": settings_out,
     }
-    return ExperimentResult(claims=_claims(settings_out, high.tolist(), config), metrics=metrics, curves=curves)
+    claims = _claims(settings_out, high.tolist(), config) + _gradient_claims(gradients, config)
+    return ExperimentResult(claims=claims, metrics=metrics, curves=curves)
 
 
 def _rho_text(value: float | None) -> str:
@@ -355,7 +414,7 @@ def _claims(settings: dict[str, Any], high: list[int], config: SpectralBiasConfi
                 kind="paper", source="Duffy & Jastrzebski 2025", seeds=seeds,
                 departures=("convergence by a relative-error threshold, not the paper's per-frequency gradient "
                             "magnitude; redundancy falls with frequency here, so it is confounded with frequency "
-                            "(no control encoding)",),
+                            "(the gradient-magnitude claims measure it as the paper does, with a control encoding)",),
                 effect=None if effect is None else {"name": "concordance C(redundancy, step)", **effect},
             ))
         if "quantum-pauli" in models and "quantum-exponential" in models:
@@ -376,6 +435,53 @@ def _claims(settings: dict[str, Any], high: list[int], config: SpectralBiasConfi
                             "profile also sets",),
                 effect=None if gap is None else {"name": "|C_Pauli - 0.5| - |C_exp - 0.5| (paired)", **gap},
             ))
+    return claims
+
+
+def _gradient_claims(gradients: dict[str, Any] | None, config: SpectralBiasConfig) -> list[Claim]:
+    """The redundancy claims measured as Duffy & Jastrzebski do: coefficient gradient magnitude against redundancy."""
+    if gradients is None:
+        return []
+    draws = config.gradient_draws
+    source = "Duffy & Jastrzebski 2025"
+    departures = (f"gradient norms at {draws} random initialisations (uniform angles), not along training; "
+                  f"{config.quantum_qubits} qubits, depth-{config.quantum_depth} blocks with a CNOT ring",)
+    claims = []
+    for encoding, label in (("parallel", "Pauli (parallel) encoding, redundancy falling with frequency"),
+                            ("ternary", "ternary encoding (scales 3**q), whose redundancy is not monotone in "
+                                        "frequency: the control")):
+        data = gradients[encoding]
+        effect = data["redundancy_concordance"]
+        claims.append(Claim(
+            f"The magnitude of a Fourier coefficient's gradient grows with the coefficient's redundancy ({label})",
+            f"mean over initialisations of the concordance C(redundancy, ||d c_w / d theta||) over w = 1.."
+            f"{len(data['redundancy'])} >= {ORDER_CONCORDANCE} (a pair of frequencies of equal redundancy is not "
+            f"compared); redundancy itself has C(frequency, redundancy) = {data['redundancy_frequency_concordance']:.3f} "
+            "here",
+            {"redundancy_concordance": effect["mean"], "frequency_concordance": data["frequency_concordance"]["mean"],
+             "redundancy": data["redundancy"], "mean_gradient_norm": data["mean_gradient_norm"]},
+            effect["mean"] >= ORDER_CONCORDANCE,
+            kind="paper", source=source, seeds=draws,
+            paper_value="gradient magnitudes of the Fourier coefficients strongly correlate with redundancy "
+                        "(three encodings; figures, no single number)",
+            departures=departures,
+            effect={"name": "concordance C(redundancy, gradient norm)", **effect},
+        ))
+    pauli, expo = gradients["parallel"], gradients["exponential"]
+    gap = paired_effect(np.subtract(pauli["log_spread_per_draw"], expo["log_spread_per_draw"]))
+    claims.append(Claim(
+        "The exponential encoding's coefficient gradients are flatter across its spectrum than the Pauli "
+        "encoding's (its redundancy 2**n - |w| falls linearly, not binomially)",
+        "paired over initialisations, log(max_w g_w / min_w g_w) of the Pauli model minus that of the exponential "
+        "model: the 95% interval lies above 0",
+        {"pauli_log_spread": float(np.mean(pauli["log_spread_per_draw"])),
+         "exponential_log_spread": float(np.mean(expo["log_spread_per_draw"]))},
+        gap["ci_low"] is not None and gap["ci_low"] > 0,
+        kind="paper", source=source, seeds=draws,
+        paper_value="exponential encodings spread redundancy and weaken the spectral bias (figures)",
+        departures=departures,
+        effect={"name": "log-spread Pauli - exponential (paired)", **gap},
+    ))
     return claims
 
 
@@ -419,7 +525,7 @@ EXPERIMENT = Experiment(
     quick=SpectralBiasConfig(),
     full=SpectralBiasConfig(samples=6000, frequencies=tuple(range(10, 201, 10)), steps=30000, repeats=10,
                             records=200, grades=4, grade_widths=(256, 256),
-                            models=("mlp", "fourier-features", "multi-grade", "mlp-equal-steps")),
+                            models=("mlp", "fourier-features", "multi-grade", "mlp-equal-steps"), gradient_draws=30),
     seed=0,
     run=run,
     plot=plot,

@@ -71,7 +71,7 @@ def train(
                 model.start_grade(stage)
                 optimiser = None
             if optimiser is None:
-                optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+                optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr, foreach=True)
             if on_step is not None:
                 with torch.no_grad():
                     on_step(step, model)

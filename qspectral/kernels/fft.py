@@ -42,6 +42,39 @@ def fft_bits(state: torch.Tensor, low: int, num_bits: int, *, inverse: bool) -> 
     return out.contiguous().view(batch, length), False
 
 
+#: :func:`fft_bits_in_place` transforms blocks of at most this many amplitudes at a time.
+IN_PLACE_BLOCK = 2**20
+
+
+def fft_bits_in_place(state: torch.Tensor, low: int, num_bits: int, *, inverse: bool) -> torch.Tensor:
+    """:func:`fft_bits` written back into ``state``: no state-sized output, no MKL workspace.
+
+    The other bits are batch, so the transform runs block by block (each block at most
+    :data:`IN_PLACE_BLOCK` amplitudes, transformed into a small new tensor and copied back); the
+    bits stay where they are (``moved`` is always False). Needs ``2**num_bits <= IN_PLACE_BLOCK``.
+
+    Example:
+        >>> psi = torch.arange(8.0).to(torch.complex128).reshape(1, 8)       # bits 1, 2: the axis of a (4, 2) view
+        >>> expected = torch.fft.ifft(psi.view(4, 2), dim=0, norm="ortho").reshape(1, 8)
+        >>> bool(torch.allclose(fft_bits_in_place(psi, 1, 2, inverse=False), expected))
+        True
+    """
+    batch, length = state.shape
+    axis = 2**num_bits
+    if axis > IN_PLACE_BLOCK:
+        raise ValueError(f"an in-place FFT over {num_bits} bits needs 2**{num_bits} <= IN_PLACE_BLOCK")
+    transform = torch.fft.fft if inverse else torch.fft.ifft
+    view = state.view(batch * (length >> (low + num_bits)), axis, 2**low)
+    outer, _, inner = view.shape
+    inner_step = min(inner, IN_PLACE_BLOCK // axis)
+    outer_step = max(1, IN_PLACE_BLOCK // (axis * inner_step))
+    for i in range(0, outer, outer_step):
+        for j in range(0, inner, inner_step):
+            block = view[i : i + outer_step, :, j : j + inner_step]
+            block.copy_(transform(block, dim=1, norm="ortho"))
+    return state
+
+
 def fft_low(state: torch.Tensor, num_bits: int, *, inverse: bool) -> torch.Tensor:
     """QFT (``ifft``, ortho) or inverse QFT (``fft``) over the lowest ``num_bits`` index bits."""
     batch, length = state.shape

@@ -79,6 +79,43 @@ def _swap_blocks(state: torch.Tensor, low: int, high: int, *, out: torch.Tensor 
     return dst
 
 
+#: :func:`transpose_in_place` swaps tiles of ``2**TILE_BITS x 2**TILE_BITS`` amplitudes.
+TILE_BITS = 9
+
+
+def transpose_in_place(state: torch.Tensor, source: Sequence[int]) -> bool:
+    """:func:`permute_positions` in place, for a ``source`` that exchanges two equal blocks of bits.
+
+    Such a permutation is a batch of square transposes; they are done tile by tile (each pair of
+    tiles swapped through one tile-sized copy), so no second state is needed. Returns False, and
+    does nothing, for any other permutation.
+
+    Example:
+        >>> state = torch.arange(16.0).to(torch.complex128).reshape(1, 16)
+        >>> expected = permute_positions(state, [2, 3, 0, 1])
+        >>> transpose_in_place(state, [2, 3, 0, 1]) and bool(torch.equal(state, expected))
+        True
+    """
+    n = len(source)
+    bits = source[0]
+    if 2 * bits > n or list(source[: 2 * bits]) != [*range(bits, 2 * bits), *range(bits)] or (
+        list(source[2 * bits :]) != list(range(2 * bits, n)) or bits == 0
+    ):
+        return False
+    size = 2**bits
+    view = state.view(-1, size, size)  # view[o, high, low]: the result is view[o, low, high]
+    tile = min(size, 2**TILE_BITS)
+    for i in range(0, size, tile):
+        diagonal = view[:, i : i + tile, i : i + tile]
+        diagonal.copy_(diagonal.transpose(-1, -2).clone())
+        for j in range(i + tile, size, tile):
+            upper, lower = view[:, i : i + tile, j : j + tile], view[:, j : j + tile, i : i + tile]
+            kept = upper.clone()
+            upper.copy_(lower.transpose(-1, -2))
+            lower.copy_(kept.transpose(-1, -2))
+    return True
+
+
 def inverse_source(source: Sequence[int]) -> list[int]:
     """The ``source`` list that undoes :func:`permute_positions` with ``source``."""
     inverse = [0] * len(source)
@@ -186,6 +223,59 @@ def diagonal_at(
         return state
     out = view * factor
     return out.reshape(out.shape[0], length)
+
+
+#: :func:`phase_at` makes its complex factors for at most this many amplitudes at a time.
+PHASE_SLICE = 2**20
+
+
+def _phase_view(phases: torch.Tensor, num_qubits: int, positions: Sequence[int]) -> torch.Tensor:
+    """``phases`` (``(2**k,)``) as a view that broadcasts against ``(1, 2, ..., 2)`` (no copy)."""
+    k = len(positions)
+    by_height = sorted(range(k), key=lambda j: -positions[j])  # phase bits, highest position first
+    view = phases.reshape((2,) * k).permute([k - 1 - j for j in by_height])
+    touched = set(positions)
+    for dim, p in enumerate(range(num_qubits - 1, -1, -1)):
+        if p not in touched:
+            view = view.unsqueeze(dim)
+    return view.unsqueeze(0)
+
+
+def phase_at(
+    state: torch.Tensor, phases: torch.Tensor, positions: Sequence[int], *, in_place: bool = False
+) -> torch.Tensor:
+    """Multiply by ``diag(exp(1j * phases))``, bit ``j`` of the phases' index on index bit ``positions[j]``.
+
+    ``phases`` is a real ``(2**k,)`` tensor on the state's device. The complex factors are made
+    in the state's precision for one slice of the state (its highest bits fixed, at most
+    :data:`PHASE_SLICE` amplitudes) at a time, so no ``2**n`` complex diagonal is ever held:
+    the extra memory is a slice, whatever the size of the state.
+
+    Example:
+        >>> state = torch.full((1, 4), 0.5, dtype=torch.complex128)
+        >>> phases = torch.tensor([0.0, torch.pi, 0.0, torch.pi], dtype=torch.float64)
+        >>> phase_at(state, phases, [1, 0]).real.tolist()   # phase bit 0 on index bit 1: e^{i pi} where set
+        [[0.5, 0.5, -0.5, -0.5]]
+    """
+    batch, length = state.shape
+    n = length.bit_length() - 1
+    real = torch.empty((), dtype=state.dtype).real.dtype
+    factor = _phase_view(phases, n, positions)
+    out = state if in_place else state.clone()
+    view = out.view((batch,) + (2,) * n)
+    lead = max(0, n - (PHASE_SLICE.bit_length() - 1))  # fixed high bits per slice
+    buffer = None
+    for high in range(2**lead):
+        bits = [(high >> (lead - 1 - t)) & 1 for t in range(lead)]
+        angle = factor[(slice(None), *(b if factor.shape[1 + t] == 2 else 0 for t, b in enumerate(bits)))]
+        if buffer is None:  # every slice's factor has the same shape: one buffer, reused
+            buffer = torch.empty(angle.shape, dtype=state.dtype, device=state.device)
+            parts = torch.view_as_real(buffer)
+        angle = angle.to(real).contiguous()  # sin and cos are fast only on contiguous input (one copy of a slice)
+        torch.cos(angle, out=parts[..., 0])  # cos and sin straight into the complex buffer (torch.polar is 2x slower)
+        torch.sin(angle, out=parts[..., 1])
+        view[(slice(None), *bits)].mul_(buffer)
+    return out
 
 
 def multiplexed_at(

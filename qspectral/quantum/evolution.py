@@ -14,7 +14,8 @@ with ``k`` the Fourier index in ``numpy.fft.fftfreq`` order (index ``j >= N/2`` 
 * **Dispersive (unitary)**, :math:`\lambda = -i\omega(k)`: :func:`evolution_circuit` puts
   :math:`\mathrm{diag}(e^{-i\omega(k)t})` in the middle -- one ``PhaseGate`` per qubit when the
   phase is affine in the bits of ``k`` (advection, :math:`\omega = ak` with two's-complement
-  ``k``: the top qubit's bit weighs :math:`-N/2`), a ``DiagonalGate`` otherwise.
+  ``k``: the top qubit's bit weighs :math:`-N/2`), a ``SpectralPhaseGate`` (its phases kept as
+  an array; a ``DiagonalGate`` for other simulators) otherwise.
 * **Wave equation**, :math:`u_{tt} = c^2u_{xx}`, as the first-order system
   :math:`q = u_t + i c|D|u` (:math:`|D|` the multiplier :math:`|k|`):
   :math:`\hat q_t = i c|k|\hat q`, i.e. :math:`\omega = -c|k|`. :func:`wave_encode` and
@@ -123,7 +124,7 @@ def evolution_circuit(
     Returns:
         The circuit; its middle is one ``PhaseGate`` per qubit (and a global phase) when
         :math:`\omega_k t` is affine in the bits of ``k`` (:func:`separable_phases`), else a
-        ``DiagonalGate``.
+        ``SpectralPhaseGate`` (see :func:`~qspectral.quantum.spectral_ops.spectral_phase`).
 
     Raises:
         InvalidParameterError: wrong length, complex or non-finite ``dispersion``; bad ``time``.

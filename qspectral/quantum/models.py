@@ -20,7 +20,13 @@ measured as the expectation of Pauli ``Z`` on qubit 0 (qubit ``q`` = bit ``q``, 
   ``serial``       qubit 0, 1            ``-L..L``                    ``binom(2L, L+w)``
   ``parallel``     every qubit, 1        ``-nL..nL``                  ``binom(2nL, nL+w)``
   ``exponential``  qubit q, ``2**q``     ``-L(2^n-1)..L(2^n-1)``      ``2**n - |w|`` for ``L = 1``
+  ``ternary``      qubit q, ``3**q``     ``-L(3^n-1)/2..L(3^n-1)/2``  ``2**(n - nnz(w))`` for ``L = 1``
   ===============  ====================  ===========================  ================================
+
+(``nnz(w)``: the number of non-zero digits of ``w`` in balanced ternary, digits -1, 0, 1. The
+ternary encoding's redundancy is not monotone in frequency -- e.g. 4, 2, 4, 2, 1 at
+``w = 1..5`` for ``n = 3`` -- so it separates redundancy from frequency; the exponential
+encoding's redundancy falls linearly with ``|w|``.)
 
 **Spectrum.** The generator of one encoding layer, :math:`\sum_q s_q P_q/2`, has eigenvalues
 :math:`\lambda = \sum_q \pm s_q/2`; ``f`` is a Fourier series :math:`f(x)=\sum_\omega
@@ -67,7 +73,7 @@ from qspectral.kernels.gates import gate_matrix
 from qspectral.kernels.states import REAL_DTYPE, zero_state
 from qspectral.validation import positive_int
 
-ENCODINGS = ("serial", "parallel", "exponential")
+ENCODINGS = ("serial", "parallel", "exponential", "ternary")
 ROTATIONS = ("rx", "ry", "rz")
 
 
@@ -85,6 +91,8 @@ def encoding_scales(num_qubits: int, encoding: str) -> list[tuple[int, int]]:
         return [(q, 1) for q in range(num_qubits)]
     if encoding == "exponential":
         return [(q, 2**q) for q in range(num_qubits)]
+    if encoding == "ternary":
+        return [(q, 3**q) for q in range(num_qubits)]
     raise InvalidModelError(f"unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}")
 
 
@@ -363,3 +371,35 @@ def fourier_coefficients(model: Callable[[torch.Tensor], torch.Tensor], degree: 
     with torch.no_grad():
         values = model(grid)
     return torch.fft.fft(values.to(torch.complex128 if real == torch.float64 else torch.complex64)) / points
+
+
+def coefficient_gradient_norms(model: ReuploadingModel, degree: int | None = None) -> torch.Tensor:
+    r"""Gradient norms :math:`g_\omega = \|\partial c_\omega / \partial \theta\|_2`, ``w = 0..degree``.
+
+    :math:`c_\omega` is the Fourier coefficient of :func:`fourier_coefficients` (same grid of
+    ``2d + 1`` points), :math:`\theta` all of the model's trainable parameters, and
+    :math:`\|\partial c/\partial\theta\|^2 = \sum_\theta |\partial \mathrm{Re}\, c/\partial\theta|^2 +
+    |\partial \mathrm{Im}\, c/\partial\theta|^2`. :math:`g_\omega^2` is the diagonal of the model's
+    tangent kernel in the Fourier basis: the rate at which gradient descent moves :math:`c_\omega`
+    per unit of loss gradient on it (Duffy & Jastrzebski 2025 relate it to the redundancy).
+
+    Example:
+        >>> import torch
+        >>> _ = torch.manual_seed(0)
+        >>> g = coefficient_gradient_norms(ReuploadingModel(1, 1))      # f = a + b cos(x) + ...: d = 1
+        >>> g.shape, bool(torch.all(g >= 0))
+        (torch.Size([2]), True)
+    """
+    degree = model.degree if degree is None else positive_int("degree", degree, error=InvalidModelError)
+    if degree < model.degree:
+        raise InvalidModelError(f"degree={degree} is below the model's degree {model.degree}; frequencies would alias")
+    params = [p for p in model.parameters() if p.requires_grad]
+    points = 2 * degree + 1
+    real = params[0].dtype
+    grid = 2 * math.pi * torch.arange(points, dtype=real, device=params[0].device) / points
+    values = model(grid)
+    rows = [torch.cat([g.reshape(-1) for g in torch.autograd.grad(values[j], params, retain_graph=True)])
+            for j in range(points)]
+    jacobian = torch.stack(rows).detach()  # (points, parameters): d f(x_j) / d theta
+    dc = torch.fft.fft(jacobian.to(torch.complex128), dim=0) / points
+    return torch.sqrt((dc.real**2 + dc.imag**2).sum(dim=1))[: degree + 1].to(real)

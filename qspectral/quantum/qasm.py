@@ -2,7 +2,8 @@
 
 Export keeps every :class:`~qspectral.quantum.qft.QFTBlock` as a named gate (``qft`` / ``iqft``,
 defined by its H, CP and SWAP gates) so that a reader, and qspectral's engine, can still see the
-transform as one block; any other non-standard gate (``DiagonalGate``, ``UCRYGate``, ...) becomes a
+transform as one block; a :class:`~qspectral.quantum.spectral_gates.SpectralGate` is written as the
+library gate it stands for; any other non-standard gate (``DiagonalGate``, ``UCRYGate``, ...) becomes a
 named gate ``qs_<name>`` defined over a fixed basis. Bit order is Qiskit's: qubit ``q`` of the circuit is
 ``q[q]`` in the file.
 
@@ -26,6 +27,7 @@ from qiskit.circuit.library import get_standard_gate_name_mapping
 
 from qspectral.errors import CircuitFileNotFoundError, UnsupportedCircuitError
 from qspectral.quantum.qft import QFTBlock
+from qspectral.quantum.spectral_gates import SpectralGate
 
 #: The gates non-standard instructions are rewritten into before export.
 EXPORT_BASIS = ["h", "x", "y", "z", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "p", "u", "cx", "cz", "cp", "swap"]
@@ -50,6 +52,8 @@ def _exportable(circuit: QuantumCircuit) -> QuantumCircuit:
     for inst in circuit.data:
         op = inst.operation
         qubits = [circuit.find_bit(q).index for q in inst.qubits]
+        if isinstance(op, SpectralGate):  # written as the library gate it stands for (DiagonalGate, UCRYGate)
+            op = op.library_gate()
         if isinstance(op, QFTBlock) or op.name in _STANDARD or op.name == "barrier":
             out.append(op, qubits)
             continue

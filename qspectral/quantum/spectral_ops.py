@@ -7,14 +7,18 @@ maps them back (``sqrt(M) * ifft``). Every circuit here is the sandwich
 
     inverse QFT  ->  an operation on the Fourier index ``k``  ->  QFT
 
-(left to right in time), built from :class:`~qspectral.quantum.qft.QFTBlock` and Qiskit library
-gates, so a simulator that knows these blocks (qspectral's engine) runs the transforms as FFTs.
+(left to right in time), built from :class:`~qspectral.quantum.qft.QFTBlock`, Qiskit library
+gates and the array-holding gates of :mod:`qspectral.quantum.spectral_gates`, so a simulator that
+knows these blocks (qspectral's engine) runs the transforms as FFTs and the middle as one
+elementwise multiply; every other consumer (Aer, OpenQASM, the cloud) sees their definitions
+(``DiagonalGate``, ``UCRYGate``).
 On the amplitude array, with ``D`` the operation in the middle, the circuit computes
 ``ifft(D * fft(psi))``: an ordinary numpy spectral operation.
 
 - :func:`fourier_shift`: one ``PhaseGate`` per qubit in the middle; ``numpy.roll(psi, shift)``.
-- :func:`spectral_phase`: one ``DiagonalGate``; ``ifft(exp(1j * phases) * fft(psi))``.
-- :func:`spectral_filter`: a ``UCRYGate`` on one ancilla; after post-selecting the ancilla on
+- :func:`spectral_phase`: one :class:`SpectralPhaseGate`; ``ifft(exp(1j * phases) * fft(psi))``.
+- :func:`spectral_filter`: a :class:`SpectralFilterGate` (a multiplexed ``RY``) on one ancilla;
+  after post-selecting the ancilla on
   ``|0>``, ``ifft(gains * fft(psi))`` normalised.
 
 ``fourier_shift(3, 1)`` (``P(-2 pi s 2^j / M)`` on subset qubit ``j``)::
@@ -29,13 +33,13 @@ On the amplitude array, with ``D`` the operation in the middle, the circuit comp
 
 ``spectral_filter(2, gains).circuit`` (ancilla = qubit 2, the highest; success = ancilla ``|0>``)::
 
-         ┌───────┐┌───────────────┐┌──────┐
-    q_0: ┤0      ├┤1              ├┤0     ├
-         │  IQFT ││               ││  QFT │
-    q_1: ┤1      ├┤2 Ucry(θ0..θ3) ├┤1     ├
-         └───────┘│               │└──────┘
-    q_2: ─────────┤0              ├────────
-                  └───────────────┘
+         ┌───────┐┌──────────────────┐┌──────┐
+    q_0: ┤0      ├┤1                 ├┤0     ├
+         │  IQFT ││                  ││  QFT │
+    q_1: ┤1      ├┤2 Spectral_filter ├┤1     ├
+         └───────┘│                  │└──────┘
+    q_2: ─────────┤0                 ├────────
+                  └──────────────────┘
 """
 
 from __future__ import annotations
@@ -47,22 +51,27 @@ from typing import Any
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
-from qiskit.circuit.library import DiagonalGate, UCRYGate
 
 from qspectral.conventions import apply_qft, validate_qubits, validate_state
 from qspectral.errors import InvalidParameterError, InvalidStateError
 from qspectral.quantum.qft import QFTBlock
+from qspectral.quantum.spectral_gates import SpectralFilterGate, SpectralPhaseGate
 
 #: How far a gain may exceed 1 in magnitude (rounding) before it is rejected; it is then clipped.
 GAIN_ATOL = 1e-12
 
 
 def _real_vector(values: Any, size: int, what: str, qubits: list[int]) -> np.ndarray:
-    """Return ``values`` as a finite 1-D float64 array of length ``size`` or raise a clear error."""
+    """Return ``values`` as a finite 1-D float array of length ``size`` or raise a clear error.
+
+    float32 and float64 arrays are returned as they are (no copy: a 30-qubit array is 8 GiB),
+    anything else is converted to float64.
+    """
     try:
         raw = np.asarray(values)
         is_complex = np.iscomplexobj(raw)
-        array = np.asarray(raw.real if is_complex else raw, dtype=np.float64)
+        real = raw.real if is_complex else raw
+        array = real if real.dtype in (np.float32, np.float64) else np.asarray(real, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidParameterError(
             f"{what} must be a sequence of real numbers, got {type(values).__name__} ({exc})"
@@ -148,7 +157,9 @@ def spectral_phase(
     On all qubits the amplitude array becomes ``ifft(exp(1j * phases) * fft(psi))``; ``phases[k]``
     belongs to the Fourier index ``k`` of ``c = fft(psi) / sqrt(M)`` on ``qubits`` (``qubits[0]``
     its least significant bit, other qubits untouched). The circuit is the inverse QFT, one
-    ``DiagonalGate`` :math:`\mathrm{diag}(e^{i\phi_k})`, then the QFT. ``phases[k] = -2 pi k s / M``
+    :class:`SpectralPhaseGate` :math:`\mathrm{diag}(e^{i\phi_k})` (the phases kept as an array,
+    not copied: do not change ``phases`` afterwards; its definition is a ``DiagonalGate``), then
+    the QFT. ``phases[k] = -2 pi k s / M``
     is :func:`fourier_shift` by ``s`` (which needs only ``m`` phase gates).
 
     Args:
@@ -172,7 +183,7 @@ def spectral_phase(
     subset = validate_qubits(num_qubits, qubits)
     angles = _real_vector(phases, 2 ** len(subset), "phases", subset)
     circuit = _sandwich(num_qubits, subset, "spectral_phase")
-    circuit.append(DiagonalGate(np.exp(1j * angles).tolist()), subset)
+    circuit.append(SpectralPhaseGate(angles), subset)
     circuit.append(QFTBlock(len(subset)), subset)
     return circuit
 
@@ -283,7 +294,8 @@ def spectral_filter(
 
     The circuit (``num_qubits + 1`` qubits; the ancilla is qubit ``num_qubits``, the highest, and
     starts in ``|0>``) applies the inverse QFT on ``qubits``, a multiplexed ``RY(theta_k)`` on the
-    ancilla controlled by the Fourier index ``k`` (``UCRYGate``, :math:`\cos(\theta_k/2) = g_k`),
+    ancilla controlled by the Fourier index ``k`` (:class:`SpectralFilterGate`, defined as a
+    ``UCRYGate``, :math:`\cos(\theta_k/2) = g_k`),
     and the QFT on ``qubits``. The ancilla-``|0>`` branch holds ``ifft(gains * fft(psi))`` (on
     the subset's axis), so post-selecting the ancilla on ``|0>`` succeeds with probability
     :math:`\sum_k |g_k c_k|^2` and leaves that state normalised; see :class:`SpectralFilter`.
@@ -329,6 +341,6 @@ def spectral_filter(
     values.setflags(write=False)
     ancilla = int(num_qubits)
     circuit = _sandwich(num_qubits + 1, subset, "spectral_filter")
-    circuit.append(UCRYGate((2 * np.arccos(values)).tolist()), [ancilla, *subset])
+    circuit.append(SpectralFilterGate(values), [ancilla, *subset])
     circuit.append(QFTBlock(len(subset)), subset)
     return SpectralFilter(circuit=circuit, gains=values, qubits=tuple(subset))

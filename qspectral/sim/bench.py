@@ -3,7 +3,13 @@
 For each register size it builds one seeded workload, checks every backend's memory need first
 (a refused backend gets a row saying why, nothing is allocated for it), runs each backend once to
 warm up and to check its output against a closed form, then times ``repeats`` more runs and keeps
-the median. Everything is measured in one process, so the ratios between backends are the
+the median.
+
+**What a row times.** For ``spectral-phase`` and ``spectral-filter`` each timed call is what a user
+runs: ``simulate(spectral_phase(n, phases), backend, initial_state=psi)``, the circuit build
+included (note ``build + simulate``); two more rows split it: ``build`` (the builder alone) and
+``engine, prebuilt`` (``simulate`` on a circuit built once, for a user who reuses it). For ``qft``
+and ``random`` the circuit is built once and each call is ``simulate`` alone. Everything is measured in one process, so the ratios between backends are the
 meaningful numbers on a shared machine. Ratios are ``time / time of the engine`` where the engine
 ran, else ``time / fastest``.
 
@@ -74,9 +80,19 @@ class BenchRow:
 
 @dataclass
 class _Workload:
-    circuit: object
+    build: Callable[[], object]  # () -> the circuit
     initial_state: np.ndarray
     check: Callable[[np.ndarray], float] | None  # output -> error; None: compare with the first backend
+    rebuild: bool = False  # True: every timed call builds the circuit too (the build is part of the workload)
+
+    def __post_init__(self) -> None:
+        self.circuit = self.build()
+
+    def call(self, backend: str, dtype: np.dtype, *, prebuilt: bool = False) -> Callable[[], np.ndarray]:
+        """The timed call on ``backend``: build (unless prebuilt) and simulate."""
+        if self.rebuild and not prebuilt:
+            return lambda: simulate(self.build(), backend, initial_state=self.initial_state, dtype=dtype)
+        return lambda: simulate(self.circuit, backend, initial_state=self.initial_state, dtype=dtype)
 
 
 def _build(workload: str, n: int, seed: int) -> _Workload:
@@ -84,12 +100,14 @@ def _build(workload: str, n: int, seed: int) -> _Workload:
     if workload == "qft":
         psi = random_state(n, rng)
         reference = apply_qft(psi)
-        return _Workload(qft(n), psi, lambda out: float(np.max(np.abs(out - reference))))
+        return _Workload(lambda: qft(n), psi, lambda out: float(np.max(np.abs(out - reference))))
     if workload == "spectral-phase":
         psi = random_state(n, rng)
         phases = rng.uniform(-np.pi, np.pi, 2**n)
         reference = np.fft.ifft(np.exp(1j * phases) * np.fft.fft(psi))
-        return _Workload(spectral_phase(n, phases), psi, lambda out: float(np.max(np.abs(out - reference))))
+        return _Workload(
+            lambda: spectral_phase(n, phases), psi, lambda out: float(np.max(np.abs(out - reference))), rebuild=True
+        )
     if workload == "spectral-filter":
         m = n - 1
         data = random_state(m, rng)
@@ -98,13 +116,14 @@ def _build(workload: str, n: int, seed: int) -> _Workload:
         reference = np.fft.ifft(gains * np.fft.fft(data))
         psi = np.concatenate([data, np.zeros_like(data)])  # ancilla (highest qubit) in |0>
         return _Workload(
-            spectral_filter(m, gains).circuit, psi, lambda out: float(np.max(np.abs(out[: 2**m] - reference)))
+            lambda: spectral_filter(m, gains).circuit, psi,
+            lambda out: float(np.max(np.abs(out[: 2**m] - reference))), rebuild=True,
         )
     if workload == "random" or (workload == "gates" and n > max(GATE_COUNTS)):
-        return _Workload(random_circuit(n, 20, seed=seed), random_state(n, rng), None)
+        return _Workload(lambda: random_circuit(n, 20, seed=seed), random_state(n, rng), None)
     if workload == "gates":
         count = next(c for size, c in sorted(GATE_COUNTS.items()) if n <= size)
-        return _Workload(gate_heavy_circuit(n, count, seed), random_state(n, rng), None)
+        return _Workload(lambda: gate_heavy_circuit(n, count, seed), random_state(n, rng), None)
     raise QSpectralError(f"unknown workload {workload!r}; choose one of {', '.join(WORKLOADS)}")
 
 
@@ -198,9 +217,7 @@ def run_benchmark(
                 continue
             work = work or _build(workload, n, seed)
             start = time.perf_counter()
-            timing = time_calls(
-                lambda: simulate(work.circuit, name, initial_state=work.initial_state, dtype=dtype), repeats
-            )
+            timing = time_calls(work.call(name, dtype), repeats)
             output = timing.output
             if time.perf_counter() - start > budget_seconds * (1 + repeats):
                 over_budget.add(name)
@@ -210,10 +227,8 @@ def run_benchmark(
                 reference_output, error = output, 0.0
             else:
                 error = float(np.max(np.abs(output - reference_output)))
-            size_rows.append(
-                BenchRow(workload, n, name, timing.median, timing.seconds, error, error <= tolerance,
-                         note="" if work.check is not None or error else "reference for this size")
-            )
+            note = "build + simulate" if work.rebuild else "" if work.check is not None or error else "reference for this size"
+            size_rows.append(BenchRow(workload, n, name, timing.median, timing.seconds, error, error <= tolerance, note=note))
         if workload == "qft" and work is not None:
             for name, run in _baselines(work.initial_state).items():
                 timing = time_calls(run, repeats)
@@ -226,11 +241,26 @@ def run_benchmark(
                                       error <= tolerance, note="program cache cleared before each run"))
         timed = {r.backend: r.median_seconds for r in size_rows if r.median_seconds}
         unit = timed.get("engine") or (min(timed.values()) if timed else None)
+        if work is not None and work.rebuild:
+            size_rows.extend(_split_rows(work, workload, n, "engine" in timed, dtype, repeats, tolerance))
         for r in size_rows:
             if r.median_seconds and unit:
                 r.ratio = r.median_seconds / unit
         rows.extend(size_rows)
     bar.close()
+    return rows
+
+
+def _split_rows(work: _Workload, workload: str, n: int, engine_ran: bool, dtype: np.dtype, repeats: int,
+                tolerance: float) -> list[BenchRow]:
+    """The ``build`` row (the circuit build alone) and, when the engine ran, ``engine, prebuilt``."""
+    build = time_calls(work.build, repeats)
+    rows = [BenchRow(workload, n, "build", build.median, build.seconds, None, True, note="the circuit build alone")]
+    if engine_ran:
+        timing = time_calls(work.call("engine", dtype, prebuilt=True), repeats)
+        error = work.check(timing.output)
+        rows.append(BenchRow(workload, n, "engine, prebuilt", timing.median, timing.seconds, error,
+                             error <= tolerance, note="simulate only, on a circuit built once"))
     return rows
 
 

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Callable
 
@@ -58,18 +59,25 @@ def _lightning_gpu_missing() -> str | None:
     return None
 
 
+@functools.cache
+def _aer_simulator(device: str, precision: str) -> tuple[object, object]:
+    """An Aer statevector simulator and its level-0 pass manager, built once (building Aer's target is slow)."""
+    from qiskit.transpiler import generate_preset_pass_manager
+    from qiskit_aer import AerSimulator
+
+    simulator = AerSimulator(method="statevector", device=device, precision=precision)
+    return simulator, generate_preset_pass_manager(optimization_level=0, backend=simulator)
+
+
 def _run_aer(device: str) -> Callable:
     def run(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
-        from qiskit import transpile
-        from qiskit_aer import AerSimulator
-
-        simulator = AerSimulator(method="statevector", device=device, precision=PRECISION[dtype])
+        simulator, passes = _aer_simulator(device, PRECISION[dtype])
         program = QuantumCircuit(circuit.num_qubits)
         if initial is not None:
             program.set_statevector(initial.astype(np.complex128))
         program.compose(circuit, inplace=True)
         program.save_statevector()
-        compiled = transpile(program, simulator, optimization_level=0)
+        compiled = passes.run(program)
         # Aer applies the global phase before set_statevector overwrites the state: apply it after.
         phase = compiled.global_phase
         compiled.global_phase = 0

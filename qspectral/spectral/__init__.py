@@ -35,7 +35,7 @@ _LAZY = exports({
     ),
     "qspectral.spectral.losses": ("fourier_loss", "high_frequency_penalty", "high_frequency_weights"),
     "qspectral.spectral.stationary": (
-        "empirical_spectrum", "log_spectral_distance", "power_law_spectrum", "real_fourier_basis", "sample_stationary",
+        "empirical_spectrum", "gaussian_frechet_distance", "log_spectral_distance", "power_law_spectrum", "real_fourier_basis", "sample_stationary",
     ),
     "qspectral.spectral.wiener": ("wiener_filter", "wiener_gains"),
 })

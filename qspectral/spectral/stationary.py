@@ -106,6 +106,15 @@ def empirical_spectrum(samples: Any, ndim: int = 1) -> np.ndarray:
     return power.reshape(-1, *x.shape[-ndim:]).mean(axis=0)
 
 
+def _spectra_pair(estimate: Any, reference: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Two power spectra as float64 arrays of the same shape."""
+    p = np.asarray(estimate.detach().cpu() if isinstance(estimate, torch.Tensor) else estimate, dtype=np.float64)
+    q = np.asarray(reference.detach().cpu() if isinstance(reference, torch.Tensor) else reference, dtype=np.float64)
+    if p.shape != q.shape:
+        raise InvalidSignalError(f"estimate has shape {p.shape} but reference has {q.shape}; they must match")
+    return p, q
+
+
 def log_spectral_distance(estimate: Any, reference: Any) -> float:
     r"""Log-spectral distance in dB: :math:`\sqrt{\mathrm{mean}_ω (10 \log_{10} P(ω)/S(ω))^2}`.
 
@@ -116,13 +125,30 @@ def log_spectral_distance(estimate: Any, reference: Any) -> float:
         >>> round(log_spectral_distance([10.0, 10.0], [1.0, 1.0]), 12)
         10.0
     """
-    p = np.asarray(estimate.detach().cpu() if isinstance(estimate, torch.Tensor) else estimate, dtype=np.float64)
-    q = np.asarray(reference.detach().cpu() if isinstance(reference, torch.Tensor) else reference, dtype=np.float64)
-    if p.shape != q.shape:
-        raise InvalidSignalError(f"estimate has shape {p.shape} but reference has {q.shape}; they must match")
+    p, q = _spectra_pair(estimate, reference)
     if np.any(~np.isfinite(p)) or np.any(~np.isfinite(q)) or np.any(p <= 0) or np.any(q <= 0):
         raise InvalidSignalError("log-spectral distance needs finite, positive power at every frequency")
     return float(np.sqrt(np.mean((10 * np.log10(p / q)) ** 2)))
+
+
+def gaussian_frechet_distance(estimate: Any, reference: Any) -> float:
+    r"""Fréchet distance of two zero-mean stationary Gaussians, relative: :math:`\sum_ω (\sqrt{P}-\sqrt{S})^2 / \sum_ω S`.
+
+    ``estimate`` and ``reference`` are power spectra on the same grid (non-negative). Both
+    covariances are diagonal in the unitary DFT basis, so the Fréchet (2-Wasserstein) distance
+    :math:`\mathrm{tr}(Σ_P + Σ_S - 2 (Σ_P Σ_S)^{1/2})` -- the Gaussian form of FID -- is the sum
+    over frequencies of :math:`(\sqrt{P(ω)}-\sqrt{S(ω)})^2`; dividing by the total power
+    :math:`\mathrm{tr}\,Σ_S` makes it scale free. Unlike :func:`log_spectral_distance` it weighs
+    each frequency by its power: high-power (low) frequencies dominate.
+
+    Example:
+        >>> gaussian_frechet_distance([4.0, 1.0], [1.0, 1.0])      # (2 - 1)^2 / 2
+        0.5
+    """
+    p, q = _spectra_pair(estimate, reference)
+    if np.any(~np.isfinite(p)) or np.any(~np.isfinite(q)) or np.any(p < 0) or np.any(q < 0) or q.sum() <= 0:
+        raise InvalidSignalError("the Fréchet distance needs finite, non-negative power spectra (reference not all 0)")
+    return float(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2) / q.sum())
 
 
 def real_fourier_basis(n: int) -> tuple[np.ndarray, np.ndarray]:

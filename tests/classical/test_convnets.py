@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qspectral.classical.convnets import ConvNet, UNet
+from qspectral.classical.convnets import ClassicUNet, ConvNet, UNet
 from qspectral.errors import InvalidModelError
 
 
@@ -37,3 +37,16 @@ def test_convnet_errors(kwargs, words):
 def test_unet_errors():
     with pytest.raises(InvalidModelError, match="levels must be an integer >= 1"):
         UNet(2, 1, 1, levels=0)
+
+
+def test_classic_unet_has_the_textbook_layout():
+    """Parameter count by hand for widths 4, 8, 16 (conv a*b*k + b, batch norm 2b, transposed conv a*b*2 + b)."""
+    net = ClassicUNet(1, 1, 1, hidden_channels=4, levels=2)
+    encoder = (1 * 4 * 3 + 4 + 8 + 4 * 4 * 3 + 4 + 8) + (4 * 8 * 3 + 8 + 16 + 8 * 8 * 3 + 8 + 16)
+    bottleneck = 8 * 16 * 3 + 16 + 32 + 16 * 16 * 3 + 16 + 32
+    upsample = (16 * 8 * 2 + 8) + (8 * 4 * 2 + 4)
+    decoder = (16 * 8 * 3 + 8 + 8 * 8 * 3 + 8) + (8 * 4 * 3 + 4 + 4 * 4 * 3 + 4)
+    assert sum(p.numel() for p in net.parameters()) == encoder + bottleneck + upsample + decoder + (4 + 1)
+    assert net(torch.zeros(3, 1, 12)).shape == (3, 1, 12)
+    with pytest.raises(InvalidModelError, match="divisible by 2\\*\\*levels = 4"):
+        net(torch.zeros(1, 1, 10))

@@ -15,9 +15,11 @@ from qspectral.classical.inverse import (
     Denoising,
     GaussianSensing,
     Inpainting,
+    _prior_loss,
     basis_pursuit,
     deep_image_prior,
     lasso,
+    progressive_sigmas,
     self_diffusion,
     sparsifying_basis,
 )
@@ -217,3 +219,27 @@ def test_fourier_l1_must_be_non_negative():
         deep_image_prior(_net(), Denoising((16,)), torch.ones(1, 16), steps=1, fourier_l1=-1.0)
     with pytest.raises(InvalidModelError, match="fourier_l1 must be a finite number >= 0"):
         self_diffusion(_net(), Denoising((16,)), torch.ones(1, 16), [0.5], steps_per_level=1, fourier_l1=float("nan"))
+
+
+def test_progressive_sigmas_follow_the_authors_stages():
+    sig = progressive_sigmas(6, beta_start=1e-3, beta_end=1e-2, factors=(1, 3), min_levels=3)
+    expected = []
+    for factor, count in ((1, 6), (3, 3)):  # max(6 // f, 3) levels, beta / f
+        betas = np.linspace(1e-3 / factor, 1e-2 / factor, count)
+        expected += [np.sqrt(1 - np.prod(1 - betas[: t + 1])) for t in reversed(range(count))]
+    assert np.allclose(sig, expected, rtol=1e-13)
+
+
+def test_authors_loss_form_is_norm_plus_fft_modulus_plus_total_variation():
+    op = Denoising((8,))
+    x = torch.linspace(-1, 1, 8, dtype=torch.float64)[None] ** 2
+    y = torch.ones(1, 8, dtype=torch.float64)
+    got = float(_prior_loss(op, x, y, 0.3, tv=0.2, loss_form="authors"))
+    xn = x[0].numpy()
+    expected = np.linalg.norm(xn - 1) + 0.3 * np.abs(np.fft.fft(xn)).sum() + 0.2 * np.abs(np.diff(xn)).sum()
+    assert got == pytest.approx(expected, rel=1e-12)
+    ours = float(_prior_loss(op, x, y, 0.3))
+    spectrum = np.fft.fft(xn, norm="ortho")
+    assert ours == pytest.approx(((xn - 1) ** 2).sum() + 0.3 * (np.abs(spectrum.real) + np.abs(spectrum.imag)).sum())
+    with pytest.raises(InvalidModelError, match="exactly one"):
+        self_diffusion(_net(), op, y, [0.5], steps_per_level=1, sigmas=[0.1])

@@ -180,3 +180,14 @@ def test_reference_input_errors():
         reference_solution(problem, 16, method="Euler")
     with pytest.raises(InvalidParameterError, match="multiple of step"):
         reference_solution(problem, 16, [0.0, 0.25], step=0.1)
+
+
+def test_sine_gordon_pulse_stays_clear_of_the_edges_so_periodic_equals_neusa_dirichlet_box():
+    """NeuSA fixes u = 0 at x = +-4; the periodic solve must keep the edges at ~0 up to t = 3."""
+    problem = make_problem("sine_gordon_pulse")
+    ref = reference_solution(problem, 256, np.linspace(0.0, 3.0, 4), rtol=1e-9, atol=1e-11)
+    u = ref.fields[:, 0]
+    x = ref.grid.axis(0)
+    assert np.isclose(u[0].max(), 1 / (np.sqrt(2 * np.pi) * 0.1))  # the normalised Gaussian, peak 3.99
+    assert np.abs(u[:, np.abs(x) >= 3.8]).max() < 1e-6
+    assert np.abs(u[-1, np.abs(x) < 3.0]).max() > 1e-2  # the pulse has not died out

@@ -14,6 +14,7 @@ from qspectral.experiments.born_machine import (
     HistogramDensity,
     MLPDensity,
     distribution_and_penalty,
+    kde_pmf,
     regularisation_effect,
     target_distribution,
 )
@@ -136,7 +137,7 @@ def test_measured_readout_agrees_with_the_exact_mass(small_run):
 
 def test_claims_per_model_and_metric_plus_readout(small_run):
     claims = small_run.result.claims
-    assert len(claims) == 7
+    assert len(claims) == 8  # 3 models x 2 metrics, the KDE baseline, the readout
     pairs = [(name, metric) for name in ("qcbm", "histogram", "mlp") for metric in ("kl", "mmd")]
     for claim, (name, metric) in zip(claims, pairs):
         assert f"the {name} model" in claim.text and metric.upper() in claim.criterion
@@ -167,3 +168,28 @@ def test_outputs(small_run, tmp_path):
 def test_bad_configs_are_rejected(overrides, match):
     with pytest.raises(InvalidModelError, match=match):
         EXPERIMENT.run(EXPERIMENT.config("quick", **overrides), seed=0)
+
+
+def test_kde_is_the_renormalised_gaussian_smoothing_plus_one_uniform_draw():
+    counts = np.array([0, 3, 0, 0, 1, 0, 0, 0])
+    centres = (np.arange(8) + 0.5) / 8
+    expected = np.zeros(8)
+    for i, c in enumerate(counts):  # each draw's kernel, normalised over the box
+        kernel = np.exp(-((centres - centres[i]) ** 2) / (2 * 0.1**2))
+        expected += c * kernel / kernel.sum()
+    expected = (expected + 1 / 8) / (counts.sum() + 1)
+    assert np.allclose(kde_pmf(counts, 0.1), expected, rtol=1e-13)
+    with pytest.raises(InvalidModelError, match="bandwidth must be positive"):
+        kde_pmf(counts, 0.0)
+
+
+def test_kde_baseline_claim_tunes_the_bandwidth_on_unscored_seeds(small_run):
+    claim = next(c for c in small_run.result.claims if "smoothing baseline" in c.text)
+    metrics = small_run.result.metrics
+    for dist, entry in claim.measured.items():
+        kde = metrics["kde_baseline"][dist]["20"]
+        tuned = min(kde, key=lambda h: (kde[h]["kl"][0], float(h)))  # the first seed tunes
+        assert entry["bandwidth"] == float(tuned)
+        assert entry["kde_kl"] == pytest.approx(kde[tuned]["kl"][1])  # the second seed is scored
+        assert entry["qcbm_kl"] == pytest.approx(metrics["results"][dist]["qcbm"]["20"]["10.0"]["kl"][1])
+    assert claim.seeds == 1 and claim.kind == "paper"

@@ -10,6 +10,7 @@ import pytest
 
 from qspectral import simulate, spectral_filter
 from qspectral.errors import InvalidModelError, UnknownExperimentError
+from qspectral.experiments.diffusion.self_diffusion import authors_departures
 from qspectral.experiments.registry import experiment_names, get_experiment
 from qspectral.experiments.report import metrics_document, run_experiment, write_run
 from qspectral.sim.backends import available_backends
@@ -83,8 +84,21 @@ def test_schedule_design_metrics(runs):
         for entry in case["steps"].values():
             assert set(entry) == {"linear", "cosine", "designed"}
             assert entry["designed"]["predicted_lsd_db"] <= min(entry[k]["predicted_lsd_db"] for k in ("linear", "cosine"))
-    transfer, design = runs["schedule-design"].result.claims
+    transfer, design, frechet = runs["schedule-design"].result.claims
     assert transfer.holds and design.holds
+    # the Fréchet claim, recomputed from the predicted spectra: sum (sqrt P - sqrt S)^2 / sum S
+    curves = runs["schedule-design"].result.curves
+    for name, case in metrics["cases"].items():
+        spectrum = np.asarray(curves[name]["spectrum"])
+        for steps, entry in case["steps"].items():
+            for kind in ("linear", "cosine", "designed"):
+                power = np.asarray(curves[name]["steps"][int(steps)][kind])
+                expected = ((np.sqrt(power) - np.sqrt(spectrum)) ** 2).sum() / spectrum.sum()
+                assert entry[kind]["predicted_frechet"] == pytest.approx(expected, rel=1e-12)
+                assert len(entry[kind]["sampled_frechet_per_seed"]) == 1
+    assert frechet.kind == "paper" and frechet.seeds == 1 and set(frechet.measured) == {"1d T=5", "2d T=5"}
+    assert frechet.holds == all(v["designed"] <= min(x for k, x in v.items() if k != "designed")
+                                for v in frechet.measured.values())
 
 
 def test_self_diffusion_metrics(runs):
@@ -152,3 +166,34 @@ def test_qft_wiener_filter_matches_numpy_fft(backend, n):
     reference = np.fft.ifft(gains * np.fft.fft(psi))
     assert np.max(np.abs(state - reference / np.linalg.norm(reference))) < 1e-10
     assert abs(probability - np.linalg.norm(reference) ** 2) < 1e-10
+
+
+def test_self_diffusion_runs_the_authors_progressive_schedule_loss_and_network():
+    experiment = get_experiment("self-diffusion")
+    config = experiment.config("quick", cs_seeds=(2,), cs_levels=4, cs_stage_factors=(1, 2), cs_min_levels=1,
+                               cs_steps_per_level=2, cs_loss_form="authors", cs_tv=0.01, cs_fourier_l1=0.01,
+                               cs_dip_fourier_l1=0.01, cs_network="classic", cs_net_channels=4, cs_net_levels=2,
+                               cs_init_std=0.02, image_names=())
+    result = experiment.run(config, seed=0)
+    cs = result.metrics["compressed_sensing"]
+    assert cs["levels"] == 4 + 2  # stage 1: 4 levels; stage 2 (beta / 2): 4 // 2
+    # one DIP run serves both weights when they are equal
+    assert cs["error_per_seed"]["deep-image-prior"] == cs["error_per_seed"]["deep-image-prior-own-l1"]
+    departures = result.claims[0].departures
+    assert any("cs_levels = 4 (authors: 40)" in d for d in departures)
+    assert not any("cs_loss_form" in d or "cs_network" in d for d in departures)
+    assert authors_departures(experiment.full) == []
+    with pytest.raises(InvalidModelError, match="cs_network must be one of"):
+        experiment.run(experiment.config("quick", cs_network="resnet"), seed=0)
+
+
+def test_denoiser_bias_seeds_give_a_mean_alpha_with_an_interval():
+    experiment = get_experiment("denoiser-spectral-bias")
+    config = experiment.config("quick", **(SMALL["denoiser-spectral-bias"] | {"models": ("linear-gd",), "seeds": 3}))
+    result = experiment.run(config, seed=0)
+    alphas = result.metrics["models"]["linear-gd"]["alpha_per_seed"]
+    claim = result.claims[0]
+    assert len(alphas) == 3 and len(set(alphas)) == 3 and claim.seeds == 3
+    assert claim.effect["mean"] == pytest.approx(np.mean(alphas))
+    assert claim.holds == (0.8 <= np.mean(alphas) <= 1.2)  # the criterion's [0.8, 1.2]
+    assert experiment.full.seeds >= 10

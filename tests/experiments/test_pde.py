@@ -112,3 +112,17 @@ def test_two_dimensional_burgers_runs_through_the_experiment(tmp_path):
 def test_bad_configs_are_rejected_before_any_work(overrides, match):
     with pytest.raises(InvalidParameterError, match=match):
         EXPERIMENT.run(EXPERIMENT.config("quick", **overrides), seed=0)
+
+
+def test_training_seeds_give_a_geometric_mean_ratio_and_a_paired_interval():
+    config = EXPERIMENT.config("quick", **{**SMALL, "problems": ("sine_gordon_pulse",), "quantum_backends": (),
+                                           "seeds": 3})
+    result = EXPERIMENT.run(config, seed=0)
+    methods = result.metrics["problems"]["sine_gordon_pulse"]["methods"]
+    pinn, node = (np.asarray(methods[m]["rel_l2_per_seed"]) for m in ("pinn", "node"))
+    assert pinn.size == node.size == 3 and pinn[0] == methods["pinn"]["rel_l2"] and len(set(pinn)) == 3
+    claim = next(c for c in result.claims if "sine_gordon_pulse" in c.text)
+    ratio = np.prod(pinn / node) ** (1 / 3)
+    assert claim.seeds == 3 and np.isclose(claim.measured["ratio"], ratio)
+    assert claim.holds == (ratio >= 10) and claim.effect["ci_low"] < claim.effect["mean"] < claim.effect["ci_high"]
+    assert "Dirichlet" in PAPER_RESULTS["sine_gordon_pulse"]["setup"] and not any("differs" in d for d in claim.departures)

@@ -9,7 +9,7 @@ import torch
 
 from qspectral.cli import main
 from qspectral.errors import BackendUnavailableError, UnknownExperimentError
-from qspectral.experiments.registry import Claim
+from qspectral.experiments.registry import Claim, experiment_names
 from qspectral.experiments.report import (
     claims_table,
     format_effect,
@@ -21,7 +21,7 @@ from qspectral.experiments.report import (
 )
 
 TINY_BIAS = dict(samples=16, frequencies=(1, 2), steps=4, records=3, repeats=1, grades=2, grade_widths=(6,),
-                 fourier_features=4, quantum_depth=1, settings=("equal",))
+                 fourier_features=4, quantum_depth=1, settings=("equal",), gradient_draws=2)
 TINY_DEGREE = dict(num_layers=(1, 2), steps=3, restarts=1, depth=1)
 
 
@@ -127,4 +127,5 @@ def _quick_config():
 
 def test_cli_reproduce_unknown_name_exits_2(capsys):
     assert main(["reproduce", "nope", "--quick"]) == 2
-    assert "registered experiments are" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "invalid choice: 'nope'" in err and all(name in err for name in experiment_names())

@@ -13,6 +13,7 @@ from qspectral.experiments.spectral_bias import (
     EXPERIMENT,
     MODEL_NAMES,
     build_model,
+    gradient_redundancy,
     recording_steps,
     target_amplitudes,
 )
@@ -51,7 +52,7 @@ def test_metrics_structure(result):
 
 
 def test_claims_are_objects_with_verdicts(result):
-    assert len(result.claims) == 8  # four claims per amplitude setting
+    assert len(result.claims) == 11  # four claims per amplitude setting, three on gradient magnitudes
     for claim in result.claims:
         assert claim.text and claim.criterion and isinstance(claim.holds, bool)
 
@@ -154,3 +155,33 @@ def test_multigrade_claim_needs_both_mlp_budgets():
         return claim.holds
 
     assert verdict(0.2, 0.3) and not verdict(0.2, 0.05) and not verdict(0.05, 0.2)
+
+
+def test_gradient_claims_read_the_concordance_of_redundancy_and_gradient_norm(result):
+    gradients = result.metrics["gradient_redundancy"]
+    assert gradients["parallel"]["redundancy"] == [comb(12, 6 + w) for w in range(1, 7)]  # 3 qubits, 2 layers
+    assert gradients["exponential"]["redundancy"] == [8 - w for w in range(1, 8)]  # 2**n - |w|: falls with w
+    # balanced ternary w = sum d_q 3**q, d in {-1, 0, 1}: redundancy 2**(zero digits)
+    ternary = []
+    for w in range(1, 14):
+        digits, rest = 0, w
+        while rest:
+            rest, r = divmod(rest, 3)
+            if r == 2:
+                rest += 1
+            digits += r != 0
+        ternary.append(2 ** (3 - digits))
+    assert gradients["ternary"]["redundancy"] == ternary
+    pauli_claim, ternary_claim, flat_claim = result.claims[-3:]
+    for claim, encoding in ((pauli_claim, "parallel"), (ternary_claim, "ternary")):
+        per_draw = gradients[encoding]["redundancy_concordance_per_draw"]
+        assert claim.seeds == len(per_draw) == EXPERIMENT.quick.gradient_draws
+        assert claim.holds == (np.mean(per_draw) >= 0.9) and claim.kind == "paper"
+    gap = np.subtract(gradients["parallel"]["log_spread_per_draw"], gradients["exponential"]["log_spread_per_draw"])
+    assert flat_claim.effect["mean"] == pytest.approx(gap.mean())
+
+
+def test_gradient_measurement_runs_in_full_mode_with_enough_draws():
+    assert EXPERIMENT.full.gradient_draws >= 10 and EXPERIMENT.quick.gradient_draws >= 10
+    small = gradient_redundancy(EXPERIMENT.config("quick", quantum_qubits=2, quantum_depth=1, gradient_draws=2), 0)
+    assert small["ternary"]["redundancy"] == [2, 1, 2, 1] and small["exponential"]["redundancy"] == [3, 2, 1]

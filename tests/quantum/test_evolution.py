@@ -43,7 +43,7 @@ def test_advection_uses_one_phase_gate_per_qubit_and_the_wave_a_diagonal_gate():
     advection = evolution_circuit(4, 0.37 * k, 1.1)
     assert dict(advection.count_ops()) == {"iqft": 1, "p": 4, "qft": 1}
     wave = evolution_circuit(4, -np.abs(k), 1.1)
-    assert dict(wave.count_ops()) == {"iqft": 1, "diagonal": 1, "qft": 1}
+    assert dict(wave.count_ops()) == {"iqft": 1, "spectral_phase": 1, "qft": 1}
 
 
 def test_integer_advection_is_a_roll_of_the_samples(rng):

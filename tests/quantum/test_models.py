@@ -14,6 +14,7 @@ import torch
 from qspectral.errors import InvalidModelError
 from qspectral.quantum.models import (
     ReuploadingModel,
+    coefficient_gradient_norms,
     encoding_scales,
     fourier_coefficients,
     frequency_redundancy,
@@ -28,6 +29,8 @@ CASES = [
     ("parallel", "ry", 3, 1, 2),
     ("exponential", "rx", 3, 1, 1),
     ("exponential", "rz", 2, 2, 2),
+    ("ternary", "ry", 2, 1, 1),
+    ("ternary", "rx", 3, 1, 1),
 ]
 
 
@@ -175,3 +178,23 @@ def test_model_runs_on_cuda():
     gpu = model.to("cuda")
     assert torch.allclose(gpu(x.cuda()).cpu(), expected, atol=1e-12)
     assert np.allclose(fourier_coefficients(gpu).cpu().numpy(), fourier_coefficients(model.cpu()).numpy(), atol=1e-12)
+
+
+def test_coefficient_gradient_norms_match_central_differences():
+    model = _model("ternary", "rx", 2, 1, 1, seed=3)
+    d = model.degree
+    x = 2 * np.pi * np.arange(2 * d + 1) / (2 * d + 1)
+
+    def coefficients(weights: np.ndarray) -> np.ndarray:
+        qnode = model.qnode()
+        values = np.array([float(qnode(torch.tensor(v, dtype=torch.float64), torch.as_tensor(weights))) for v in x])
+        return np.fft.fft(values)[: d + 1] / x.size
+
+    base = model.weights.detach().numpy().copy()
+    jac = []
+    for index in np.ndindex(base.shape):
+        step = np.zeros_like(base)
+        step[index] = 1e-5
+        jac.append((coefficients(base + step) - coefficients(base - step)) / 2e-5)
+    expected = np.sqrt((np.abs(np.array(jac)) ** 2).sum(axis=0))
+    assert np.allclose(coefficient_gradient_norms(model).numpy(), expected, rtol=1e-6, atol=1e-9)

@@ -143,8 +143,11 @@ def test_spectral_phase_of_a_linear_ramp_is_a_shift():
 
 
 def test_spectral_phase_is_one_diagonal_gate_between_qft_blocks():
-    names = [inst.operation.name for inst in spectral_phase(3, np.zeros(4), [2, 0]).data]
-    assert names == ["iqft", "diagonal", "qft"]
+    data = spectral_phase(3, np.zeros(4), [2, 0]).data
+    assert [inst.operation.name for inst in data] == ["iqft", "spectral_phase", "qft"]
+    # the middle gate holds an array, and is defined as Qiskit's DiagonalGate for everyone else
+    assert data[1].operation.params == []
+    assert [inst.operation.name for inst in data[1].operation.definition.data] == ["diagonal"]
 
 
 # ---------------------------------------------------------------- spectral filter
@@ -219,7 +222,10 @@ def test_spectral_filter_layout_and_structure():
     assert (f.num_data_qubits, f.ancilla, f.circuit.num_qubits, f.qubits) == (4, 4, 5, (3, 1, 0))
     assert f.SUCCESS == 0
     names = [inst.operation.name for inst in f.circuit.data]
-    assert names == ["iqft", "ucry", "qft"]
+    assert names == ["iqft", "spectral_filter", "qft"]
+    gate = f.circuit.data[1].operation  # defined as V diag V^dagger; exported as Qiskit's UCRYGate
+    assert [inst.operation.name for inst in gate.definition.data] == ["sdg", "h", "spectral_phase", "h", "s"]
+    assert gate.library_gate().name == "ucry"
     # the multiplexed rotation targets the ancilla and is controlled by the subset (qargs[0] = target)
     assert [f.circuit.find_bit(q).index for q in f.circuit.data[1].qubits] == [4, 3, 1, 0]
     assert not f.gains.flags.writeable

@@ -15,10 +15,26 @@ from qspectral.sim.bench import WORKLOADS, parse_qubits, run_benchmark
 @pytest.mark.parametrize("workload", WORKLOADS)
 def test_each_workload_runs_and_agrees_with_its_closed_form(workload):
     rows = run_benchmark(workload, [5], backends=["aer", "qiskit"], repeats=1, progress=False)
-    timed = [r for r in rows if r.median_seconds is not None]
+    timed = [r for r in rows if r.median_seconds is not None and r.backend != "build"]  # build: no output
     assert {r.backend for r in timed} >= {"aer", "qiskit"}
     assert all(r.passed and r.max_abs_error < 1e-9 for r in timed)
     assert min(r.ratio for r in timed) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("workload", ["spectral-phase", "spectral-filter"])
+def test_spectral_rows_time_the_build_too_and_are_split(workload, monkeypatch):
+    import qspectral.sim.bench as bench
+
+    calls = []
+    original = bench.spectral_phase if workload == "spectral-phase" else bench.spectral_filter
+    monkeypatch.setattr(bench, original.__name__, lambda *a: calls.append(1) or original(*a))
+    rows = run_benchmark(workload, [5], backends=["engine", "aer"], repeats=2, progress=False)
+    by_name = {r.backend: r for r in rows}
+    assert set(by_name) == {"engine", "aer", "build", "engine, prebuilt"}
+    assert by_name["engine"].note == by_name["aer"].note == "build + simulate"
+    assert by_name["engine, prebuilt"].passed and by_name["engine, prebuilt"].max_abs_error < 1e-9
+    # one build up front, then one per call on each backend (warm-up + 2 repeats), then 3 for the build row
+    assert len(calls) == 1 + 2 * 3 + 3
 
 
 def test_a_broken_check_would_fail(monkeypatch):

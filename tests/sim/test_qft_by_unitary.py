@@ -82,3 +82,21 @@ def test_a_near_qft_is_not_recognised(form):
     assert m not in fft_sizes(near)
     psi = random_state(m, np.random.default_rng(3))
     assert np.max(np.abs(simulate(near, "engine", initial_state=psi) - simulate(near, "aer", initial_state=psi))) < 1e-10
+
+
+@pytest.mark.parametrize("phase_pair", [("p", "rz"), ("rz", "p")])
+def test_a_run_that_is_only_a_global_phase_keeps_its_phase_next_to_a_qft(phase_pair):
+    # p(t) rz(-t) = exp(i t/2) * I: the fused run is read as no gate at all, and its global phase
+    # must still reach the state (it was dropped once, when a QFT elsewhere was recognised)
+    from qiskit.quantum_info import Statevector
+
+    theta = 12.047765255267965
+    circuit = QuantumCircuit(4)
+    circuit.compose(written_qft(3, "cp", inverse=False, do_swaps=True), [1, 2, 3], inplace=True)
+    first, second = phase_pair
+    getattr(circuit, first)(theta if first == "p" else -theta, 0)
+    getattr(circuit, second)(theta if second == "p" else -theta, 0)
+    psi = random_state(4, seed=7)
+    expected = Statevector(psi).evolve(circuit).data
+    assert fft_sizes(circuit) == [3]
+    np.testing.assert_allclose(simulate(circuit, "engine", initial_state=psi), expected, atol=1e-12)

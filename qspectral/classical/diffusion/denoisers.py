@@ -206,7 +206,7 @@ def train_denoiser(
     if optimizer not in ("gd", "adam"):
         raise InvalidModelError(f"optimizer must be 'gd' or 'adam', got {optimizer!r}")
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.SGD(params, lr=lr) if optimizer == "gd" else torch.optim.Adam(params, lr=lr)
+    opt = (torch.optim.SGD if optimizer == "gd" else torch.optim.Adam)(params, lr=lr, foreach=True)
     record = frozenset(int(s) for s in record_steps)
     signal, noise = torch.as_tensor(np.sqrt(ab)), torch.as_tensor(np.sqrt(1 - ab))
     x0 = data.to(params[0])

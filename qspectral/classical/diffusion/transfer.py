@@ -228,7 +228,7 @@ def design_schedule(
         h = ddim_transfer_function(s, ab)
         return ((2 * h.abs().clamp_min(1e-300).log() - log_target) ** 2).mean()
 
-    optimizer = torch.optim.Adam([z, delta], lr=lr)
+    optimizer = torch.optim.Adam([z, delta], lr=lr, foreach=True)
     history = []
     best_loss, best = math.inf, None
     for _ in range(iterations + 1):

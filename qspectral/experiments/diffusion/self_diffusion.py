@@ -19,23 +19,31 @@ network is the small encoder-decoder with skips of DIP (:class:`~qspectral.class
    amplitude:frequency 1.0:1, 0.5:15, 0.3:20, 1.0:6, 0.8:3, 0.6:4, 0.7:5; 35 Gaussian
    measurements; metric ``||x_hat - x||_2``, mean ± std over seeds (a new measurement matrix
    and network per seed). The paper (one run, its section 3): ADMM-BP 5.57, DIP 2.43, SDI 0.53.
-   As in the paper, both network losses carry an L1 penalty in the frequency domain (weight
-   ``cs_fourier_l1`` on the real and imaginary parts of the orthonormal DFT, see
-   :mod:`qspectral.classical.inverse`). The paper gives neither its form nor its weight; its
-   measurement matrix has unit Frobenius norm while ours has entries N(0, 1/m), so the data term
-   here is about ``n = 128`` times larger for the same signal. λ = 0.1 was chosen from
-   {0.03, 0.1, 0.3, 1} on seeds 0 and 1 at K = 25 (best self-diffusion error; DIP does best at
-   0.03, so DIP is also run at ``cs_dip_fourier_l1`` = 0.03 and the claim needs self-diffusion
-   to beat both DIP runs). Those tuning seeds (:data:`TUNING_SEEDS`) are not scored: the quick
-   mode scores seeds 2 and 3, the full mode seeds 2..11; a config that scores a tuning seed says
-   so in the claim's departures. The penalty is a sparsity prior in the basis where the signal is
-   exactly 7-sparse, the prior that makes basis pursuit in the real-Fourier basis exact: it, not
-   the noise schedule, carries most of the recovery (without it both network methods stay near
+   As in the paper, both network losses carry an L1 penalty in the frequency domain.
+   **Full mode follows the authors' code** (ggluo/Self-Diffusion, commit 0ca561b, experiment 1
+   of ``run_simulation.sh``; :data:`AUTHORS_CS`): a progressive schedule of 4 stages
+   (:func:`~qspectral.classical.inverse.progressive_sigmas`, 80 levels), 200 Adam steps per level
+   at lr 1e-5, the loss ``||A x - y|| + 0.01 sum_k |FFT(x)_k| + 0.01 TV(x)`` (``loss_form =
+   "authors"``), conv weights N(0, 0.02), the textbook 2-level U-Net of 20 base filters their
+   ``UNet1D`` is (:class:`~qspectral.classical.convnets.ClassicUNet`, ``cs_network =
+   "classic"``). Their measurement matrix is N(0, 1/m), as ours. **Quick mode** keeps our
+   DIP-style :class:`~qspectral.classical.convnets.UNet` and one stage of 40 levels, 25 steps each at lr 1e-2, the loss ``||A x - y||^2`` plus
+   λ times the L1 norm of the real and imaginary parts of the orthonormal DFT, no TV, default
+   init; the claim lists each departure (:func:`authors_departures`). Its λ = 0.1 was chosen
+   from {0.03, 0.1, 0.3, 1} on seeds 0 and 1 at K = 25 (best self-diffusion error; DIP does
+   best at 0.03, so DIP is also run at ``cs_dip_fourier_l1`` = 0.03 and the claim needs
+   self-diffusion to beat both DIP runs). Those tuning seeds (:data:`TUNING_SEEDS`) are not
+   scored: the quick mode scores seeds 2 and 3, the full mode seeds 2..11; a config that scores
+   a tuning seed says so in the claim's departures. The penalty is a sparsity prior in the basis
+   where the signal is exactly 7-sparse, the prior that makes basis pursuit in the real-Fourier
+   basis exact: in quick mode it, not the noise schedule, carries most of the recovery (without
+   it both network methods stay near
    the DCT basis pursuit error). The relative error of each of the seven frequencies is tracked over the schedule
    (:class:`~qspectral.spectral.analysis.SpectralTracker`).
 2. **Images** (scikit-image's bundled samples, centre crops, grey, in [0, 1]): denoising at
    σ = 25/255 and inpainting with a random half of the pixels observed; PSNR (dB, peak 1, no
-   clipping of inputs or estimates). The paper
+   clipping of inputs or estimates). Full mode takes the schedule, step budget and learning rate
+   of the authors' image script (:data:`AUTHORS_IMAGES`) on 10 images. The paper
    on CBSD68 at σ = 25: DIP 25.44, SDI 28.10. The error spectrum (per radial band) of the
    estimate is recorded over the schedule. Without scikit-image this part is skipped with a
    note (``pip install "qspectral[experiments]"``).
@@ -58,7 +66,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qspectral.classical.convnets import UNet
+from qspectral.classical.convnets import ClassicUNet, UNet
 from qspectral.classical.diffusion import linear_schedule
 from qspectral.classical.inverse import (
     Denoising,
@@ -68,6 +76,7 @@ from qspectral.classical.inverse import (
     basis_pursuit,
     deep_image_prior,
     lasso,
+    progressive_sigmas,
     self_diffusion,
 )
 from qspectral.errors import InvalidModelError
@@ -84,6 +93,22 @@ PAPER_RESULTS = {
 IMAGE_EXTRA = 'pip install "qspectral[experiments]"'
 #: The compressed-sensing seeds on which the L1 weights were chosen (not to be scored).
 TUNING_SEEDS = (0, 1)
+#: The 1-D compressed-sensing settings of the authors' code (ggluo/Self-Diffusion, ``run_simulation.sh``
+#: experiment 1 with ``simulation.py``, ``sdi.py``, ``utils.py``): 40 levels in 4 progressive stages
+#: (β divided by 1, 2, 4, 8; at least 10 levels each: 80 levels), 200 Adam steps per level at lr
+#: 1e-5, β from 1e-6 to 4e-3, unsquared data term plus 0.01 x unnormalised-FFT modulus L1 plus 0.01 x
+#: TV, conv weights N(0, 0.02) with zero biases, a 2-level U-Net of 20 base filters.
+AUTHORS_CS = {
+    "cs_levels": 40, "cs_stage_factors": (1, 2, 4, 8), "cs_min_levels": 10, "cs_steps_per_level": 200,
+    "cs_lr": 1e-5, "cs_beta_start": 1e-6, "cs_beta_end": 4e-3, "cs_fourier_l1": 0.01, "cs_tv": 0.01,
+    "cs_loss_form": "authors", "cs_init_std": 0.02, "cs_net_channels": 20, "cs_net_levels": 2,
+    "cs_network": "classic",
+}
+#: The image settings of the authors' ``run_general.sh`` (inpainting and super-resolution at 256 px):
+#: 40 levels of 150 Adam steps at lr 1e-3, β linear from 1e-4 to 1e-2, one stage, no TV.
+AUTHORS_IMAGES = {"image_levels": 40, "image_steps_per_level": 150, "image_lr": 1e-3, "image_beta_end": 1e-2}
+#: The 1-D networks: our DIP-style U-Net, or the textbook one of the authors' code.
+CS_NETWORKS = ("dip", "classic")
 #: Radial frequency bands (as fractions of the Nyquist radius) of the image error spectra.
 BANDS = (0.0, 0.125, 0.25, 0.5, 1.0)
 
@@ -102,6 +127,14 @@ class SelfDiffusionConfig:
     cs_beta_end: float = 4e-3
     cs_fourier_l1: float = 0.1
     cs_dip_fourier_l1: float = 0.03
+    cs_tv: float = 0.0
+    cs_loss_form: str = "ours"
+    cs_stage_factors: tuple[int, ...] = (1,)
+    cs_min_levels: int = 1
+    cs_init_std: float | None = None
+    cs_net_channels: int | None = None
+    cs_net_levels: int | None = None
+    cs_network: str = "dip"
     net_channels: int = 16
     net_levels: int = 3
     image_names: tuple[str, ...] = ("camera",)
@@ -109,6 +142,7 @@ class SelfDiffusionConfig:
     image_levels: int = 20
     image_steps_per_level: int = 25
     image_lr: float = 1e-2
+    image_beta_end: float = 0.02
     noise_std: float = 25 / 255
     observed_fraction: float = 0.5
     lasso_denoise: float = 0.08
@@ -123,6 +157,8 @@ def _check(config: SelfDiffusionConfig) -> None:
         raise InvalidModelError(f"measurements must lie in 1..signal_length, got {config.measurements}")
     if not config.cs_seeds:
         raise InvalidModelError("give at least one compressed-sensing seed")
+    if config.cs_network not in CS_NETWORKS:
+        raise InvalidModelError(f"cs_network must be one of {', '.join(CS_NETWORKS)}, got {config.cs_network!r}")
     if config.image_size < 2**config.net_levels:
         raise InvalidModelError(f"image_size {config.image_size} is too small for {config.net_levels} U-Net levels")
 
@@ -138,17 +174,63 @@ def paper_signal(length: int = 128) -> np.ndarray:
     return sum(a * np.sin(2 * np.pi * f * j) for a, f in PAPER_SIGNAL)
 
 
-def _net(dims: int, config: SelfDiffusionConfig, seed: int, device: str) -> UNet:
+def _net(dims: int, config: SelfDiffusionConfig, seed: int, device: str) -> torch.nn.Module:
     torch.manual_seed(seed)
-    return UNet(dims, 1, 1, hidden_channels=config.net_channels, levels=config.net_levels,
-                padding_mode="circular" if dims == 1 else "reflect").to(device)
+    channels, levels = config.net_channels, config.net_levels
+    if dims == 1:
+        channels = config.cs_net_channels or channels
+        levels = config.cs_net_levels or levels
+    if dims == 1 and config.cs_network == "classic":
+        net: torch.nn.Module = ClassicUNet(1, 1, 1, hidden_channels=channels, levels=levels)
+    else:
+        net = UNet(dims, 1, 1, hidden_channels=channels, levels=levels,
+                   padding_mode="circular" if dims == 1 else "reflect")
+    if dims == 1 and config.cs_init_std is not None:
+        for module in net.modules():  # as the authors' init_weights: conv weights N(0, std), biases 0
+            if isinstance(module, (torch.nn.Conv1d, torch.nn.ConvTranspose1d)):
+                torch.nn.init.normal_(module.weight, 0.0, config.cs_init_std)
+                if module.bias is not None:
+                    torch.nn.init.zeros_(module.bias)
+    return net.to(device)
+
+
+def cs_sigmas(config: SelfDiffusionConfig) -> np.ndarray:
+    """The compressed-sensing noise levels in the order applied (:func:`~qspectral.classical.inverse.progressive_sigmas`).
+
+    Example:
+        >>> cs_sigmas(EXPERIMENT.quick).size, cs_sigmas(EXPERIMENT.full).size
+        (40, 80)
+    """
+    return progressive_sigmas(config.cs_levels, beta_start=config.cs_beta_start, beta_end=config.cs_beta_end,
+                              factors=config.cs_stage_factors, min_levels=config.cs_min_levels)
+
+
+def authors_departures(config: SelfDiffusionConfig) -> list[str]:
+    """Where the compressed-sensing settings of ``config`` depart from the authors' code (:data:`AUTHORS_CS`).
+
+    Example:
+        >>> authors_departures(EXPERIMENT.full)
+        []
+        >>> authors_departures(EXPERIMENT.quick)[0]
+        'cs_stage_factors = (1,) (authors: (1, 2, 4, 8))'
+    """
+    out = []
+    for key, value in AUTHORS_CS.items():
+        ours = getattr(config, key)
+        if key == "cs_net_channels":
+            ours = ours or config.net_channels
+        if key == "cs_net_levels":
+            ours = ours or config.net_levels
+        if ours != value:
+            out.append(f"{key} = {ours!r} (authors: {value!r})")
+    return out
 
 
 def _compressed_sensing(config: SelfDiffusionConfig, seed: int, device: str) -> tuple[dict[str, Any], dict[str, Any]]:
     x = paper_signal(config.signal_length)
     freqs = [f for _, f in PAPER_SIGNAL]
-    alpha_bar = linear_schedule(config.cs_levels, train_steps=config.cs_levels, beta_start=config.cs_beta_start,
-                                beta_end=config.cs_beta_end)
+    sigmas = cs_sigmas(config)
+    loss = {"tv": config.cs_tv, "loss_form": config.cs_loss_form}
     errors: dict[str, list[float]] = {k: [] for k in ("self-diffusion", "deep-image-prior", "deep-image-prior-own-l1",
                                                        "basis-pursuit-dct", "basis-pursuit-fourier")}
     tracks: dict[str, list[np.ndarray]] = {"self-diffusion": [], "deep-image-prior": []}
@@ -158,35 +240,37 @@ def _compressed_sensing(config: SelfDiffusionConfig, seed: int, device: str) -> 
         for basis in ("dct", "fourier"):
             estimate = basis_pursuit(operator.matrix, y[0], basis=basis)
             errors[f"basis-pursuit-{basis}"].append(float(np.linalg.norm(estimate - x)))
-        checkpoints = list(range(config.cs_levels + 1))
+        checkpoints = list(range(sigmas.size + 1))
         sd_tracker = SpectralTracker(None, x, freqs, checkpoints)
         result = self_diffusion(
-            _net(1, config, seed_for(seed, 11, run_seed), device), operator, y.float(), alpha_bar,
-            steps_per_level=config.cs_steps_per_level, lr=config.cs_lr, fourier_l1=config.cs_fourier_l1,
+            _net(1, config, seed_for(seed, 11, run_seed), device), operator, y.float(), sigmas=sigmas,
+            steps_per_level=config.cs_steps_per_level, lr=config.cs_lr, fourier_l1=config.cs_fourier_l1, **loss,
             generator=generator(seed, 12, run_seed),
-            callback=lambda level, est: sd_tracker.record(config.cs_levels - level, lambda _: est[0]),
+            callback=lambda level, est: sd_tracker.record(sigmas.size - level, lambda _: est[0]),
         )
         errors["self-diffusion"].append(float(np.linalg.norm(result.estimate[0].double().cpu().numpy() - x)))
         dip_tracker = SpectralTracker(None, x, freqs)
-        total = config.cs_levels * config.cs_steps_per_level
+        total = sigmas.size * config.cs_steps_per_level
         dip = deep_image_prior(
             _net(1, config, seed_for(seed, 11, run_seed), device), operator, y.float(), steps=total, lr=config.cs_lr,
-            fourier_l1=config.cs_fourier_l1, generator=generator(seed, 13, run_seed),
+            fourier_l1=config.cs_fourier_l1, **loss, generator=generator(seed, 13, run_seed),
             callback_every=config.cs_steps_per_level,
             callback=lambda step, est: dip_tracker.record(step // config.cs_steps_per_level, lambda _: est[0]),
         )
         errors["deep-image-prior"].append(float(np.linalg.norm(dip.estimate[0].double().cpu().numpy() - x)))
-        own = deep_image_prior(
-            _net(1, config, seed_for(seed, 11, run_seed), device), operator, y.float(), steps=total, lr=config.cs_lr,
-            fourier_l1=config.cs_dip_fourier_l1, generator=generator(seed, 13, run_seed),
-        )
-        errors["deep-image-prior-own-l1"].append(float(np.linalg.norm(own.estimate[0].double().cpu().numpy() - x)))
+        if config.cs_dip_fourier_l1 != config.cs_fourier_l1:
+            dip = deep_image_prior(
+                _net(1, config, seed_for(seed, 11, run_seed), device), operator, y.float(), steps=total,
+                lr=config.cs_lr, fourier_l1=config.cs_dip_fourier_l1, **loss, generator=generator(seed, 13, run_seed),
+            )
+        errors["deep-image-prior-own-l1"].append(float(np.linalg.norm(dip.estimate[0].double().cpu().numpy() - x)))
         tracks["self-diffusion"].append(sd_tracker.errors)
         tracks["deep-image-prior"].append(dip_tracker.errors)
     summary = {
         "signal_norm": float(np.linalg.norm(x)),
         "frequencies": freqs,
-        "sigma_range": [float(np.sqrt(1 - alpha_bar[0])), float(np.sqrt(1 - alpha_bar[-1]))],
+        "sigma_range": [float(sigmas.min()), float(sigmas.max())],
+        "levels": int(sigmas.size),
         "error": {k: mean_std(v) for k, v in errors.items()},
         "error_per_seed": errors,
         "final_frequency_errors": {k: np.mean(v, axis=0)[-1].tolist() for k, v in tracks.items()},
@@ -240,7 +324,7 @@ def _image_task(clean: np.ndarray, task: str, config: SelfDiffusionConfig, seed:
         operator = Inpainting.random(shape, config.observed_fraction, generator=generator(seed, 21, index))
         y = operator.forward(x)
         lam = config.lasso_inpaint
-    alpha_bar = linear_schedule(config.image_levels, train_steps=config.image_levels)
+    alpha_bar = linear_schedule(config.image_levels, train_steps=config.image_levels, beta_end=config.image_beta_end)
     sd_bands: list[list[float]] = []
     result = self_diffusion(
         _net(2, config, seed_for(seed, 22, index), device), operator, y.float(), alpha_bar,
@@ -309,11 +393,10 @@ def _claims(cs: dict[str, Any], images: dict[str, Any], config: SelfDiffusionCon
     sd, dip, own = (cs["error"][k] for k in ("self-diffusion", "deep-image-prior", "deep-image-prior-own-l1"))
     per_seed = {k: np.asarray(v) for k, v in cs["error_per_seed"].items()}
     rival = min(("deep-image-prior", "deep-image-prior-own-l1"), key=lambda k: per_seed[k].mean())
-    departures = [
-        "schedule: linear beta over T levels with K Adam steps each and a Fourier-L1 penalty of our choosing "
-        "(the paper gives neither its form nor its weight); not checked against the authors' code",
-        "measurement matrix N(0, 1/m) rather than unit Frobenius norm",
-    ]
+    departures = [f"settings depart from the authors' code (ggluo/Self-Diffusion): {d}" for d in authors_departures(config)]
+    if config.cs_network == "classic":
+        departures.append("network: our implementation of the textbook U-Net the authors' UNet1D describes, not their "
+                          "code")
     scored_tuning = sorted(set(config.cs_seeds) & set(TUNING_SEEDS))
     if scored_tuning:
         departures.append(f"L1 weights were chosen on seeds {list(TUNING_SEEDS)}, and seeds {scored_tuning} are "
@@ -348,10 +431,19 @@ def _claims(cs: dict[str, Any], images: dict[str, Any], config: SelfDiffusionCon
             source="Luo et al. 2025",
             paper_value="CBSD68 denoising, sigma = 25: DIP 25.44 dB, SDI 28.10 dB",
             departures=(f"scikit-image samples {list(config.image_names)} at {config.image_size} px, grey, "
-                        "not CBSD68", "our schedule and step budget, not the authors'"),
+                        "not CBSD68", *_image_departures(config)),
             seeds=len(config.image_names),
         ))
     return claims
+
+
+def _image_departures(config: SelfDiffusionConfig) -> tuple[str, ...]:
+    """Where the image settings depart from the authors' (``run_general.sh``: :data:`AUTHORS_IMAGES`)."""
+    ours = {"image_levels": config.image_levels, "image_steps_per_level": config.image_steps_per_level,
+            "image_lr": config.image_lr, "image_beta_end": config.image_beta_end}
+    out = [f"{k} = {v!r} (authors: {AUTHORS_IMAGES[k]!r})" for k, v in ours.items() if v != AUTHORS_IMAGES[k]]
+    return (*out, "the authors' image script runs super-resolution and inpainting (no denoising), one stage, "
+                  "no TV; our network is the DIP-style U-Net")
 
 
 def plot(result: ExperimentResult, out_dir: Path) -> list[Path]:
@@ -390,9 +482,11 @@ EXPERIMENT = Experiment(
     paper="Luo et al. 2025 (self-diffusion for solving inverse problems); Ulyanov et al. 2018 (Deep Image Prior)",
     claim="Self-diffusion (an untrained network refined under a noise schedule) beats Deep Image Prior",
     quick=SelfDiffusionConfig(),
-    full=SelfDiffusionConfig(cs_seeds=tuple(range(2, 12)), cs_steps_per_level=200, net_channels=32,
-                             image_names=("camera", "astronaut", "moon"), image_size=256, image_levels=40,
-                             image_steps_per_level=100),
+    full=SelfDiffusionConfig(cs_seeds=tuple(range(2, 12)), **AUTHORS_CS, cs_dip_fourier_l1=AUTHORS_CS["cs_fourier_l1"],
+                             net_channels=32,
+                             image_names=("camera", "astronaut", "moon", "coins", "coffee", "chelsea", "rocket",
+                                          "hubble_deep_field", "immunohistochemistry", "grass"),
+                             image_size=256, **AUTHORS_IMAGES),
     seed=0,
     run=run,
     plot=plot,

@@ -91,16 +91,36 @@ def _runner(device: str):
     return run
 
 
-# Peak host memory of an engine run, in states: the validated input (1), the working state and
-# the FFT's output (2), and MKL's FFT workspace (1; from 2**27 amplitudes the engine splits its
-# FFTs and needs none). A complex64 input adds 1: simulate() validates it as complex128.
+#: Peak host memory of one engine ``simulate()`` run beyond what the caller already holds (its input
+#: state and the circuit), in units of the state in the run's dtype. Measured with
+#: ``scripts/measure-memory`` (a fresh process per case; the kernel's peak-RSS mark is reset after
+#: the workload is built, ``(VmHWM - VmRSS before) / state``; QFT . diag . inverse QFT from a
+#: given state; 2 CPU cores):
+#:
+#: ==========  =====================  ===============================================
+#: dtype       qubits: overhead        why
+#: ==========  =====================  ===============================================
+#: complex128  24: 2.18, 26: 2.04,     the FFT's output next to the working state
+#:             27: 2.01
+#: complex64   27: 2.00, 28: 1.00      from 2**27 amplitudes FFT stages run in place;
+#:                                     an odd split ends with one buffered copy
+#: complex64   24: 3.07, 26: 3.02      below 2**27 amplitudes MKL's single long FFT
+#:                                     adds a state-sized workspace (at most 1.5 GiB)
+#: ==========  =====================  ===============================================
+#:
+#: The factor covers every large-state case (the guard matters there); the small complex64 states
+#: exceed it by at most one 512 MiB state. An even-sized lean run needs about one state: 30 qubits
+#: in complex64 from ``|0...0>`` (``run_circuit``) peaked 8.4 GiB (1.05 states) above the 4 GiB of
+#: float32 phases the caller held, 12.7 GiB (1.59 states) in all.
+ENGINE_MEMORY_OVERHEAD = 2.2
+
 ENGINE = Backend(
     name="engine",
     description="qspectral torch engine (CPU): QFTs as FFTs, fused gates",
     runner=_runner("cpu"),
     availability=_torch_missing,
     install="pip install torch",
-    memory_overhead=4.0,
+    memory_overhead=ENGINE_MEMORY_OVERHEAD,
 )
 ENGINE_GPU = Backend(
     name="engine.gpu",

@@ -12,9 +12,9 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
 4. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
-   wires, so the result is the same unitary. A parameterised gate is a step of its own; every
-   other step's operator is multiplied out here, in numpy (:mod:`~qspectral.sim.engine.matrices`),
-   so running a program builds no per-gate matrix.
+   wires, so the result is the same unitary. A parameterised gate, and a ``phase`` op (a spectral
+   gate's array), are steps of their own; every other step's operator is multiplied out here, in
+   numpy (:mod:`~qspectral.sim.engine.matrices`), so running a program builds no per-gate matrix.
 
 :meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT. Compiled
 programs are cached (see :func:`compile_circuit`).
@@ -37,7 +37,16 @@ from qiskit.circuit import ParameterExpression, QuantumCircuit
 
 from qspectral.sim.engine.flatten import flatten
 from qspectral.sim.engine.matrices import fused_diagonal, fused_matrix
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Op, Program, Step
+from qspectral.sim.engine.program import (
+    DiagonalStep,
+    FFTStep,
+    MatrixStep,
+    MultiplexedStep,
+    Op,
+    PhaseStep,
+    Program,
+    Step,
+)
 from qspectral.sim.engine.qft_recognition import find_qfts, phase_distance
 from qspectral.sim.engine.runs import factors, fuse_runs, relabel_swaps
 
@@ -91,7 +100,7 @@ def recognise_qfts(ops: list[Op]) -> tuple[list[Op], list[float]]:
         reads[i] = factors(ops[i], hadamard)
     for i, op in enumerate(ops):
         read = reads[i]
-        if read is None:
+        if read is None or not read[0]:  # not read, or read as a global phase alone: the op stays whole
             view.append(op)
             owner.append(i)
             continue
@@ -130,6 +139,8 @@ class _Group:
             self.cls: type[Step] = FFTStep
         elif op.kind == "multiplexed":
             self.cls = MultiplexedStep
+        elif op.kind == "phase":
+            self.cls = PhaseStep
         else:
             self.cls = DiagonalStep if op.is_diagonal else MatrixStep
         self.members = [] if self.cls is FFTStep else [op]
@@ -137,7 +148,7 @@ class _Group:
     def join_cost(self, op: Op, max_fused: int) -> tuple | None:
         """How good it is to add ``op`` here (lower is better), or None when it may not join
         (a parameterised gate is a step of its own, so constant steps multiply out at compile time)."""
-        if self.cls in (FFTStep, MultiplexedStep) or not (op.is_constant and self.op.is_constant):
+        if self.cls in (FFTStep, MultiplexedStep, PhaseStep) or not (op.is_constant and self.op.is_constant):
             return None
         union = len(set(self.wires) | set(op.wires))
         growth = union - len(self.wires)
@@ -169,7 +180,7 @@ class _Group:
 
 
 def fuse(ops: Sequence[Op], max_fused: int = MAX_FUSED) -> tuple[Step, ...]:
-    """Pack ops into FFT, matrix, diagonal and multiplexed steps (see the module docstring)."""
+    """Pack ops into FFT, matrix, diagonal, multiplexed and phase steps (see the module docstring)."""
     groups: list[_Group] = []
     last: dict[int, int] = {}
     for op in ops:

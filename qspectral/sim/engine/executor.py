@@ -8,7 +8,8 @@ r"""Execute a compiled :class:`~qspectral.sim.engine.program.Program` on a batch
   place so that the copy moves contiguous runs;
 - a QFT step runs one ``torch.fft`` along the axis its wires form (torch may return that axis
   innermost: a relabelling, not a copy);
-- a diagonal step multiplies in place, broadcasting over the current layout; a multiplexed step
+- a diagonal step multiplies in place, broadcasting over the current layout; a phase step (a
+  spectral gate's real array) too, making its complex factors slice by slice; a multiplexed step
   (uniformly controlled one-qubit gate) is four broadcast multiply-adds;
 - ``swap`` gates were already turned into relabellings by the compiler.
 
@@ -18,7 +19,10 @@ The result is permuted back to the plain order (qubit ``q`` = bit ``q``) once, a
 reuses), frees the spare before each FFT (which allocates its output), and may free the input
 when it created it (:func:`execute` with ``state=None``). A state-sized FFT also makes MKL
 allocate a state-sized workspace, so from ``LEAN_FFT_AMPLITUDES`` amplitudes a QFT runs as two
-half-length FFTs and a twiddle instead: the peak is then about two states. (On the CPU a complex128
+half-length FFTs and a twiddle instead: the peak is then about two states. From that size, on a
+state the engine owns (after the first step, or from the start with ``state=None``), the
+half-length FFTs run in place block by block and a final exchange of two equal halves of the bits
+is an in-place tiled transpose: the run then holds one state. (On the CPU a complex128
 QFT of ``FAST_SPLIT_BITS`` or more bits runs split too, for speed.) With autograd every
 step's output is kept for the backward pass.
 
@@ -37,6 +41,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 
@@ -44,7 +49,7 @@ import torch
 from qiskit.circuit import Parameter
 
 from qspectral.errors import UnsupportedCircuitError
-from qspectral.kernels.fft import fft_bits, qft_orders, twiddle
+from qspectral.kernels.fft import IN_PLACE_BLOCK, fft_bits, fft_bits_in_place, qft_orders, twiddle
 from qspectral.kernels.layout import (
     bring_high,
     bring_low,
@@ -53,12 +58,22 @@ from qspectral.kernels.layout import (
     matrix_at,
     multiplexed_at,
     permute_positions,
+    phase_at,
+    transpose_in_place,
 )
 from qspectral.kernels.states import REAL_DTYPE
 from qspectral.kernels.threads import torch_threads
 from qspectral.sim.engine.binding import Resolver, step_operator
 from qspectral.sim.engine.product import product_start
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Program, Step
+from qspectral.sim.engine.program import (
+    DiagonalStep,
+    FFTStep,
+    MatrixStep,
+    MultiplexedStep,
+    PhaseStep,
+    Program,
+    Step,
+)
 
 #: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
 #: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
@@ -135,10 +150,16 @@ class _Executor:
             self.spare = old
         self.owned = True
 
+    def _lean(self) -> bool:
+        """True when the state is large (``LEAN_FFT_AMPLITUDES``) and the engine's own to overwrite:
+        then FFTs and half-swaps run in place, and the run holds one state."""
+        return self.in_place and self.owned and self.state.numel() >= LEAN_FFT_AMPLITUDES
+
     def relayout(self, new_holder: Sequence[int]) -> None:
         source = self._position(new_holder)
         if source != list(range(self.n)):
-            self._advance(permute_positions(self.state, source, out=self._buffer(tuple(self.state.shape))))
+            if not (self._lean() and transpose_in_place(self.state, source)):
+                self._advance(permute_positions(self.state, source, out=self._buffer(tuple(self.state.shape))))
             self.holder = list(new_holder)
 
     def matrix(self, matrix: torch.Tensor, wires: Sequence[int]) -> None:
@@ -153,6 +174,12 @@ class _Executor:
     def diagonal(self, diagonal: torch.Tensor, wires: Sequence[int]) -> None:
         in_place = self.in_place and self.owned
         new = diagonal_at(self.state, diagonal, self._position(wires), in_place=in_place)
+        if new is not self.state:
+            self._advance(new)
+
+    def phases(self, phases: torch.Tensor, wires: Sequence[int]) -> None:
+        in_place = self.in_place and self.owned
+        new = phase_at(self.state, phases.to(self.state.device), self._position(wires), in_place=in_place)
         if new is not self.state:
             self._advance(new)
 
@@ -231,8 +258,12 @@ class _Executor:
 
     def _fresh(self, transform, *args, **kwargs) -> bool:
         """Run an FFT (which allocates its own output), freeing the spare buffer first so the peak
-        stays at two states; return its ``moved`` flag (see :func:`fft_bits`)."""
+        stays at two states; return its ``moved`` flag (see :func:`fft_bits`). In lean mode
+        (:meth:`_lean`) a batched FFT runs in place instead (:func:`fft_bits_in_place`)."""
         self.spare = None
+        if transform is fft_bits and self._lean() and 2 ** args[1] <= IN_PLACE_BLOCK:
+            fft_bits_in_place(self.state, *args, **kwargs)
+            return False
         out, moved = transform(self.state, *args, **kwargs)
         self._advance(out)
         return moved
@@ -360,7 +391,15 @@ _APPLY = {
     MatrixStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
     DiagonalStep: lambda run, step, operators: run.diagonal(operators(step), step.wires),
     MultiplexedStep: lambda run, step, operators: run.multiplexed(operators(step), step.wires),
+    PhaseStep: lambda run, step, operators: run.phases(_shared(step.members[0].constant), step.wires),
 }
+
+
+def _shared(array) -> torch.Tensor:
+    """A tensor sharing a (read-only) numpy array's memory; the engine only reads it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(array)
 
 
 def _run_steps(steps: Sequence[Step], run: _Executor, operators: _Operators) -> None:

@@ -5,7 +5,9 @@ Wires are storage qubits. QFT blocks (:class:`~qspectral.quantum.qft.QFTBlock` a
 :func:`~qspectral.kernels.gates.gate_matrix` keep their name and parameters (numbers or
 :class:`~qiskit.circuit.ParameterExpression`); ``mcphase`` and ``DiagonalGate`` (and ``UCRZGate``)
 become diagonals; ``UCRYGate``, ``UCRXGate`` and ``UCGate`` uniformly controlled (multiplexed)
-gates; other gates with a matrix (``UnitaryGate``, library gates, on at most ``MAX_MATRIX_QUBITS``
+gates; qspectral's ``SpectralPhaseGate`` a ``phase`` op holding its array (never its
+``DiagonalGate`` definition; a ``SpectralFilterGate`` is expanded into one of those between
+one-qubit gates by its definition); other gates with a matrix (``UnitaryGate``, library gates, on at most ``MAX_MATRIX_QUBITS``
 qubits) are applied through it, and the rest (custom gates, approximate QFTs, ...) are expanded
 through their ``definition``. Global phases are summed. ``swap`` gates are not executed: they
 exchange which wire holds which qubit, and the program ends with one relabelling of the index bits.
@@ -39,6 +41,7 @@ from qiskit.circuit.library import (
 from qspectral.errors import UnsupportedCircuitError
 from qspectral.kernels.gate_table import GATE_PARAMS
 from qspectral.quantum.qft import QFTBlock
+from qspectral.quantum.spectral_gates import SpectralPhaseGate
 from qspectral.sim.engine.program import Number, Op
 
 #: A gate with a matrix but more qubits than this is expanded through its definition if it has one.
@@ -143,6 +146,8 @@ def flatten(circuit: QuantumCircuit) -> tuple[list[Op], list[Number], list[int]]
             qft = _qft_of(op)
             if qft is not None:
                 ops.append(Op("qft", name, wires, inverse=qft[0], do_swaps=qft[1]))
+            elif isinstance(op, SpectralPhaseGate):  # its phase array, never its DiagonalGate definition
+                ops.append(Op("phase", name, wires, constant=op.phases))
             elif not _native(op):
                 expand(op, local, wires)
             elif name == "mcphase":

@@ -8,7 +8,9 @@ one step class per kind of work, and the executor dispatches on the class:
 - :class:`MatrixStep`: the product of its ``members``, one small dense matrix (bit ``j`` of its
   index on ``wires[j]``);
 - :class:`DiagonalStep`: the product of diagonal ``members``, one elementwise multiply;
-- :class:`MultiplexedStep`: one uniformly controlled one-qubit gate (target ``wires[0]``).
+- :class:`MultiplexedStep`: one uniformly controlled one-qubit gate (target ``wires[0]``);
+- :class:`PhaseStep`: ``diag(exp(i * phases))`` from a real array, multiplied in place slice by
+  slice (no ``2**n`` complex diagonal is built).
 
 Example:
     >>> step = FFTStep((0, 1, 2), inverse=True)
@@ -37,9 +39,10 @@ Number = float | ParameterExpression
 @dataclass(frozen=True)
 class Op:
     """One flattened gate on wires: ``kind`` is ``gate`` (a :func:`~qspectral.kernels.gates.gate_matrix`
-    name; ``constant`` holds its matrix when its parameters are numbers), ``matrix``, ``diagonal`` (``mcphase`` or constant entries), ``multiplexed`` (uniformly
-    controlled one-qubit gate: constant ``(2**c, 2, 2)`` blocks, target ``wires[0]``) or ``qft``;
-    ``wires[0]`` is Qiskit's ``qargs[0]``."""
+    name; ``constant`` holds its matrix when its parameters are numbers), ``matrix``, ``diagonal``
+    (``mcphase`` or constant entries), ``multiplexed`` (uniformly controlled one-qubit gate: constant
+    ``(2**c, 2, 2)`` blocks, target ``wires[0]``), ``phase`` (``diag(exp(i * constant))``, ``constant``
+    a real array) or ``qft``; ``wires[0]`` is Qiskit's ``qargs[0]``."""
 
     kind: str
     name: str
@@ -115,6 +118,14 @@ class MultiplexedStep(Step):
     """One uniformly controlled one-qubit gate (its single member), target ``wires[0]``."""
 
     kind: ClassVar[str] = "multiplexed"
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseStep(Step):
+    """``diag(exp(i * phases))`` on ``wires``: its single member's ``constant`` is the real
+    ``phases`` array (bit ``j`` of its index on ``wires[j]``), never turned into a complex diagonal."""
+
+    kind: ClassVar[str] = "phase"
 
 
 @dataclass(frozen=True)

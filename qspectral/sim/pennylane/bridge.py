@@ -5,7 +5,8 @@ itself. Qiskit qubit ``q`` becomes PennyLane wire label ``q``, and the device's 
 ``[n-1, ..., 0]``, so ``qml.state()`` comes back already in qspectral's little-endian convention.
 
 Gates outside the table are expanded through their Qiskit ``definition`` (recursively); an opaque
-gate with a matrix becomes ``qml.QubitUnitary`` and Qiskit's ``DiagonalGate`` becomes
+gate with a matrix becomes ``qml.QubitUnitary`` and Qiskit's ``DiagonalGate`` (or qspectral's
+``SpectralPhaseGate``, read from its phase array) becomes
 ``qml.DiagonalQubitUnitary`` (on more than :data:`HOST_DIAGONAL_QUBITS` qubits it is applied with
 numpy between two device runs, since the devices would build it as a dense matrix). Exact QFT blocks (:class:`QFTBlock`, Qiskit's
 ``QFTGate``) become one ``qml.QFT`` (wires reversed: PennyLane's first wire is the most
@@ -28,6 +29,7 @@ import numpy as np
 from qiskit.circuit import QuantumCircuit
 
 from qspectral.errors import UnsupportedCircuitError
+from qspectral.quantum.spectral_gates import SpectralPhaseGate
 
 
 def _table() -> dict[str, Callable]:
@@ -134,8 +136,8 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
                 if mapped is not None:
                     ops.append(mapped)
                 continue
-            if op.name == "diagonal":  # Qiskit's DiagonalGate: one elementwise multiply, not 2^k gates
-                diagonal = np.asarray(op.params, dtype=complex)
+            diagonal = _diagonal_entries(op)
+            if diagonal is not None:  # one elementwise multiply, not 2^k gates
                 ops.append(HostDiagonal(diagonal, wires) if len(wires) > HOST_DIAGONAL_QUBITS else _as_diagonal(diagonal, wires))
                 continue
             if op.name == "unitary" or op.definition is None:
@@ -145,6 +147,15 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
 
     visit(circuit, list(range(circuit.num_qubits)))
     return ops, phase[0]
+
+
+def _diagonal_entries(op) -> np.ndarray | None:
+    """The entries of a ``DiagonalGate`` or ``SpectralPhaseGate`` (from its phase array), else None."""
+    if isinstance(op, SpectralPhaseGate):
+        return np.exp(1j * op.phases)
+    if op.name == "diagonal":
+        return np.asarray(op.params, dtype=complex)
+    return None
 
 
 def _as_diagonal(diagonal: np.ndarray, wires: list[int]):
