@@ -320,14 +320,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.target in ("train", "coefficients"):
         return _bench_models(args)
     if args.target == "integrations":
-        from qspectral.sim.bench_integrations import format_table, run_integrations, write_json
+        from qspectral.sim.bench_integrations import format_table, run_integrations, write_outputs
 
         if args.backends is not None or args.dtype is not None or (args.qubits and len(args.qubits) > 1):
             raise UsageError("bench integrations races the engine against lightning.qubit, default.qubit and "
                              "Aer's EstimatorV2 in complex128 — drop --backends and --dtype, give one --qubits size")
         rows = run_integrations(qubits=args.qubits[0] if args.qubits else 20, repeats=args.repeats, seed=args.seed)
         print(format_table(rows))
-        print(f"wrote {write_json(rows, args.out)}")
+        for path in write_outputs(rows, args.out):
+            print(f"wrote {path}")
         return 0 if all(r.agrees for r in rows) else 1
 
     if args.device != "cpu":

@@ -289,6 +289,21 @@ def format_table(rows: list[BenchRow]) -> str:
     return timing_table(columns, cells)
 
 
+def write_records(records: list[dict], directory: str | Path, name: str) -> list[Path]:
+    """Write ``NAME.json`` (every record) and ``NAME.csv`` (one row per record, list and dict fields
+    left out) into ``directory``; return both paths."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = folder / f"{name}.json", folder / f"{name}.csv"
+    json_path.write_text(json.dumps(records, indent=2) + "\n")
+    with csv_path.open("w", newline="") as handle:
+        fields = [k for k, v in records[0].items() if not isinstance(v, (list, dict))]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+    return [json_path, csv_path]
+
+
 def write_result_files(
     records: list[dict],
     directory: str | Path,
@@ -298,8 +313,8 @@ def write_result_files(
     title: str,
     ylabel: str,
 ) -> list[Path]:
-    """Write ``NAME.json`` (every record), ``NAME.csv`` (one row per record, list fields left out)
-    and ``NAME.png`` (each series against qubits: integer ticks, log y, legend outside the axes).
+    """Write ``NAME.json`` and ``NAME.csv`` (:func:`write_records`) and ``NAME.png`` (each series
+    against qubits: integer ticks, log y, legend outside the axes).
 
     Nothing is written when no series has a point: an empty plot would look like a result.
     """
@@ -311,15 +326,8 @@ def write_result_files(
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path, csv_path, png_path = (folder / f"{name}.{ext}" for ext in ("json", "csv", "png"))
-    json_path.write_text(json.dumps(records, indent=2) + "\n")
-    with csv_path.open("w", newline="") as handle:
-        fields = [k for k, v in records[0].items() if not isinstance(v, (list, dict))]
-        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(records)
+    json_path, csv_path = write_records(records, directory, name)
+    png_path = Path(directory) / f"{name}.png"
     fig, ax = plt.subplots(figsize=(7, 4))
     for label, points in series.items():
         if points:

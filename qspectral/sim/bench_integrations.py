@@ -1,8 +1,11 @@
 """``qspectral bench integrations``: the engine as a PennyLane device and as a Qiskit primitive, timed.
 
-Three workloads, each run once to warm up and to check that the runners agree, then timed
-``repeats`` more times (median kept), all in one process so the ratios (``time / engine time``)
-are the meaningful numbers on a shared machine:
+Three workloads. Each runner's check (the workload's value, and for the training step the loss
+and gradient at the starting weights) is compared between the runners; then every runner is timed
+with :func:`~qspectral.timing.time_calls` (one warm-up call, then the median of ``repeats``), all
+in one process so the ratios (``time / engine time``) are the meaningful numbers on a shared
+machine. :func:`write_outputs` writes the rows as JSON and CSV and a bar chart of the ratios
+against the targets (PNG):
 
 - ``qnode-qft``: a QNode with one ``RY`` and ``qml.QFT`` on ``qubits`` wires returning
   ``qml.expval(qml.PauliZ(0))``, on ``qspectral.engine`` and ``lightning.qubit`` (target: >= 5x);
@@ -21,19 +24,21 @@ Example:
     True
     >>> all(r.agrees for r in rows)
     True
+    >>> print(format_table(rows).splitlines()[0])
+    workload    size                            runner             median s  x engine  target  agrees
 """
 
 from __future__ import annotations
 
-import json
 import os
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from qspectral.timing import format_table as timing_table
+from qspectral.timing import time_calls
 
 #: Speed-up over the other runner that each workload targets.
 TARGETS = {"qnode-qft": 5.0, "train-step": 10.0, "estimator": 5.0}
@@ -52,15 +57,6 @@ class IntegrationRow:
     seconds: list[float]
     ratio: float
     agrees: bool
-
-
-def _time(call: Callable[[], object], repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def _qnode_qft(qubits: int, seed: int) -> dict[str, tuple[Callable, Callable]]:
@@ -176,32 +172,55 @@ def run_integrations(
         if workload == "train-step":  # both runners are torch: one thread each, see the module doc
             torch.set_num_threads(1)
         try:
-            times = {name: _time(call, repeats) for name, (call, _) in runners.items()}
+            timings = {name: time_calls(call, repeats) for name, (call, _) in runners.items()}
         finally:
             torch.set_num_threads(threads)
-        engine = statistics.median(next(iter(times.values())))
-        for name, seconds in times.items():
-            median = statistics.median(seconds)
-            rows.append(IntegrationRow(workload, name, size, median, seconds, median / engine, agrees))
+        engine = next(iter(timings.values())).median
+        for name, timing in timings.items():
+            rows.append(IntegrationRow(workload, name, size, timing.median, timing.seconds,
+                                       timing.median / engine, agrees))
     return rows
 
 
 def format_table(rows: list[IntegrationRow]) -> str:
-    """The rows as a text table with each workload's target, and the machine's CPU count."""
-    lines = [f"{'workload':<11} {'size':<31} {'runner':<17} {'median s':>9} {'x engine':>9} {'target':>7} agrees",
-             "-" * 95]
-    for r in rows:
-        target = f">={TARGETS[r.workload]:g}" if r.ratio != 1.0 else ""
-        lines.append(f"{r.workload:<11} {r.size:<31} {r.runner:<17} {r.median_seconds:>9.4f} {r.ratio:>9.2f} "
-                     f"{target:>7} {'yes' if r.agrees else 'NO'}")
-    lines.append(f"(nproc = {os.cpu_count()}; medians of {len(rows[0].seconds) if rows else 0} runs after a warm-up)")
-    return "\n".join(lines)
+    """The rows as a text table with each workload's target, and the machine's CPU count and load."""
+    columns = [("workload", "<11"), ("size", "<31"), ("runner", "<17"), ("median s", ">9"), ("x engine", ">9"),
+               ("target", ">7"), ("agrees", "")]
+    cells = [[r.workload, r.size, r.runner, f"{r.median_seconds:.4f}", f"{r.ratio:.2f}",
+              f">={TARGETS[r.workload]:g}" if r.ratio != 1.0 else "", "yes" if r.agrees else "NO"] for r in rows]
+    repeats = len(rows[0].seconds) if rows else 0
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (timing_table(columns, cells)
+            + f"\n(nproc = {os.cpu_count()}, load average {load}; medians of {repeats} runs after a warm-up)")
 
 
-def write_json(rows: list[IntegrationRow], folder: str | Path) -> Path:
-    """Write the rows to ``folder/bench_integrations.json`` and return the path."""
-    path = Path(folder) / "bench_integrations.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"targets": TARGETS, "nproc": os.cpu_count(), "rows": [asdict(r) for r in rows]},
-                               indent=2))
-    return path
+def write_outputs(rows: list[IntegrationRow], directory: str | Path, name: str = "bench_integrations") -> list[Path]:
+    """Write ``NAME.json`` and ``NAME.csv`` (every row, plus its target) and ``NAME.png`` (each workload's
+    speed-up over the other runner as a bar, its target as a line) into ``directory``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from qspectral.sim.bench import write_records
+
+    records = [dict(asdict(r), target=TARGETS[r.workload], nproc=os.cpu_count()) for r in rows]
+    paths = write_records(records, directory, name)
+    others = [r for r in rows if r.ratio != 1.0]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(others))
+    ax.bar(x, [r.ratio for r in others], color=["tab:green" if r.ratio >= TARGETS[r.workload] else "tab:red"
+                                                for r in others], label="measured: other / engine")
+    for i, r in enumerate(others):
+        ax.hlines(TARGETS[r.workload], i - 0.4, i + 0.4, colors="black", linestyles="--",
+                  label="target" if i == 0 else None)
+        ax.annotate(f"{r.ratio:.1f}x", (i, r.ratio), ha="center", va="bottom")
+    ax.set_xticks(x, [f"{r.workload}\nvs {r.runner}" for r in others], fontsize="small")
+    ax.set_ylabel("speed-up of the engine (x)")
+    ax.set_title(f"qspectral bench integrations (nproc = {os.cpu_count()})")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
+    fig.tight_layout()
+    png = Path(directory) / f"{name}.png"
+    fig.savefig(png, dpi=120)
+    plt.close(fig)
+    return [*paths, png]

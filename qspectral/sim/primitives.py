@@ -50,6 +50,7 @@ from qspectral.errors import BackendUnavailableError, InvalidParameterError, Uns
 from qspectral.kernels.measurements import PauliSum, marginal_probabilities, pauli_expectation, sample_indices
 from qspectral.sim.backends import check_memory
 from qspectral.sim.engine import run_circuit
+from qspectral.sim.engine.executor import single_thread_if_small
 
 __all__ = ["EngineEstimator", "EngineSampler", "torch_device"]
 
@@ -198,7 +199,10 @@ class EngineEstimator(BaseEstimatorV2):
             if not labels:
                 continue
             paulis = PauliSum.from_labels(labels, coeffs)
-            values = pauli_expectation(states[torch.as_tensor(rows, device=states.device)], paulis)
+            every = len(rows) == states.shape[0]  # rows are sorted and distinct: all of them, in order
+            chosen = states if every else states[torch.as_tensor(rows, device=states.device)]
+            with single_thread_if_small(chosen.device, chosen.numel()):
+                values = pauli_expectation(chosen, paulis)
             evs[where] = values.real.double().cpu().numpy()[inverse.reshape(-1)]
         if pub.precision != 0:
             evs = rng.normal(evs, pub.precision)

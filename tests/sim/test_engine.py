@@ -253,9 +253,10 @@ def test_the_engine_frees_the_start_state_it_created(monkeypatch):
     import weakref
 
     import qspectral.sim.engine.executor as executor
+    import qspectral.sim.engine.product as product
 
     created, alive_at_fft = [], []
-    real_zero, real_fft = executor.zero_state, executor.fft_bits
+    real_zero, real_fft = product.zero_state, executor.fft_bits
 
     def zero_state(*args, **kwargs):
         state = real_zero(*args, **kwargs)
@@ -266,7 +267,7 @@ def test_the_engine_frees_the_start_state_it_created(monkeypatch):
         alive_at_fft.append(created[0]() is not None)
         return real_fft(*args, **kwargs)
 
-    monkeypatch.setattr(executor, "zero_state", zero_state)
+    monkeypatch.setattr(product, "zero_state", zero_state)
     monkeypatch.setattr(executor, "fft_bits", fft_bits)
     circuit = qft(8)
     circuit.p(0.2, 3)

@@ -61,23 +61,34 @@ from qspectral.kernels.layout import (
     phase_at,
     transpose_in_place,
 )
-from qspectral.kernels.states import REAL_DTYPE, zero_state
+from qspectral.kernels.states import REAL_DTYPE
 from qspectral.kernels.threads import torch_threads
 from qspectral.sim.engine.binding import Resolver, step_operator
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, PhaseStep, Program, Step
+from qspectral.sim.engine.product import product_start
+from qspectral.sim.engine.program import (
+    DiagonalStep,
+    FFTStep,
+    MatrixStep,
+    MultiplexedStep,
+    PhaseStep,
+    Program,
+    Step,
+)
 
 #: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
 #: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
 #: split one does not (peak two); in complex64 at some cost in time (see FAST_SPLIT_BITS).
 LEAN_FFT_AMPLITUDES = 2**27
 #: On the CPU a complex128 QFT of at least this many bits also runs split, because it is faster:
-#: MKL's long double-precision FFT is not cache-blocked (24 bits: 358 ms split vs 471 ms in one
-#: call, 22 bits: 87 vs 103 ms; in complex64 the single call stays faster, 146 vs 238 ms).
-FAST_SPLIT_BITS = 16
-#: States (batch x amplitudes) up to this size run on one CPU thread: a step on them takes well
-#: under a millisecond, and on a busy machine waiting for the thread pool costs more (2 shared
-#: cores, 16 qubits, 300 fused steps: 0.35-0.5 s on one thread, 6.5-10.5 s on two).
-SMALL_STATE = 2**18
+#: MKL's long double-precision FFT is not cache-blocked (one thread, 2 busy cores: 24 bits 505 ms
+#: split vs 575 ms in one call, 23 bits 244 vs 272; but 22 bits 258 vs 184 and 20 bits 56 vs 25,
+#: and on two threads the single call won at every size from 16 to 24 bits).
+FAST_SPLIT_BITS = 23
+#: States (batch x amplitudes) up to this size run on one CPU thread: a step on them takes about a
+#: millisecond or less, and on a busy machine waiting for the thread pool costs more (2 shared
+#: cores, 16 qubits, 300 fused steps: 0.35-0.5 s on one thread, 6.5-10.5 s on two; 2**20
+#: complex128 amplitudes: zeroing 0.24 ms vs 16 ms, a norm 0.28 vs 14.5 ms, one FFT 23 vs 24 ms).
+SMALL_STATE = 2**20
 
 
 #: A gate on adjacent bits above bit ``low`` is a batch of GEMMs of width ``2**low``: fast from here.
@@ -287,33 +298,60 @@ def execute(
     track ``state`` or a parameter.
     """
     if state is None:
-        box = [zero_state(program.num_qubits, dtype=dtype, device=device)]  # no other reference
-        return execute_owned(program, box, values, owned=True)
+        return execute_owned(program, [None], values, owned=True, dtype=dtype, device=device)
     return execute_owned(program, [state], values, owned=False)
 
 
-def execute_owned(program: Program, box: list[torch.Tensor], values, *, owned: bool) -> torch.Tensor:
+def execute_owned(
+    program: Program,
+    box: list[torch.Tensor | None],
+    values,
+    *,
+    owned: bool,
+    dtype: torch.dtype = torch.complex128,
+    device: str | torch.device = "cpu",
+) -> torch.Tensor:
     """:func:`execute` on the state in ``box``, which it takes out (so that, when ``owned``, the
-    engine holds the only reference and may overwrite and free it)."""
+    engine holds the only reference and may overwrite and free it). ``None`` in ``box`` is
+    ``|0...0>`` in ``dtype`` on ``device``: the program's first steps then run on a product state
+    (:func:`~qspectral.sim.engine.product.product_start`)."""
     values = dict(values or {})
     missing = program.parameters - values.keys()
     if missing:
         names = ", ".join(sorted(p.name for p in missing))
         raise UnsupportedCircuitError(f"no value for the parameter(s) {names}; pass them in values")
     state = box.pop()
+    zero = state is None
+    if zero:
+        state = torch.empty(0, dtype=dtype, device=device)  # dtype and device of the product start
     tracked = torch.is_grad_enabled() and (
         state.requires_grad or any(isinstance(v, torch.Tensor) and v.requires_grad for v in values.values())
     )
     resolve = Resolver(values, REAL_DTYPE[state.dtype], state.device)
-    threads = _single_thread_if_small(state.device, state.numel())
-    run = _Executor(state, program.num_qubits, in_place=not tracked, owned=owned and not tracked)
-    del state
+    operators = _Operators(resolve, state.dtype, state.device)
+    threads = single_thread_if_small(state.device, 2**program.num_qubits if zero else state.numel())
     with threads:
-        _run_steps(program, run, resolve)
+        if zero:
+            run, done = product_start(program.steps, program.num_qubits, operators, _factor, state)
+            run.in_place = run.owned = not tracked
+        else:
+            run, done = _Executor(state, program.num_qubits, in_place=not tracked, owned=owned and not tracked), 0
+        del state
+        _run_steps(program.steps[done:], run, operators)
+        factor = resolve.phase(program.global_phase)
+        if factor is not None:
+            run.phase(factor)
         return run.result(program.output_wires)
 
 
-def _single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib.AbstractContextManager:
+def _factor(part: torch.Tensor, holder: list[int]) -> _Executor:
+    """An executor on a small state whose index bit ``p`` holds wire ``holder[p]`` (a product-start factor)."""
+    run = _Executor(part, len(holder), in_place=False, owned=False)
+    run.holder = holder
+    return run
+
+
+def single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib.AbstractContextManager:
     """Use one CPU thread for work on ``amplitudes`` (<= ``SMALL_STATE``) numbers, restored afterwards.
 
     Below that size, starting the thread pool costs more than the work: MKL's batched FFT and
@@ -340,7 +378,7 @@ class _Operators:
         cached = _CONSTANT_OPERATORS.get(step)
         if cached is not None and self.key in cached:
             return cached[self.key]
-        with _single_thread_if_small(self.device, 0):  # fused operators are small (<= 2**16 numbers)
+        with single_thread_if_small(self.device, 0):  # fused operators are small (<= 2**16 numbers)
             operator = step_operator(step, self.resolve, self.dtype, self.device)
         if step.is_constant:
             _CONSTANT_OPERATORS.setdefault(step, {})[self.key] = operator
@@ -364,10 +402,6 @@ def _shared(array) -> torch.Tensor:
         return torch.from_numpy(array)
 
 
-def _run_steps(program: Program, run: _Executor, resolve: Resolver) -> None:
-    operators = _Operators(resolve, run.state.dtype, run.state.device)
-    for step in program.steps:
+def _run_steps(steps: Sequence[Step], run: _Executor, operators: _Operators) -> None:
+    for step in steps:
         _APPLY[type(step)](run, step, operators)
-    factor = resolve.phase(program.global_phase)
-    if factor is not None:
-        run.phase(factor)

@@ -37,7 +37,7 @@ from qiskit.circuit import Parameter, QuantumCircuit
 
 from qspectral.conventions import NORM_ATOL, NORM_ATOL_SINGLE
 from qspectral.errors import InvalidStateError, UnsupportedCircuitError
-from qspectral.kernels.states import check_dtype, zero_state
+from qspectral.kernels.states import check_dtype
 from qspectral.sim.backends import check_circuit
 from qspectral.sim.engine.compiler import MAX_FUSED, compile_circuit
 from qspectral.sim.engine.executor import execute_owned
@@ -95,10 +95,11 @@ def _norms(state: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(partial.double(), dim=1)
 
 
-def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tuple[torch.Tensor, bool]:
-    """The validated ``(batch, 2**n)`` start state, and whether it is a new tensor (not the caller's)."""
+def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tuple[torch.Tensor | None, bool]:
+    """The validated ``(batch, 2**n)`` start state (None: ``|0...0>``, which the executor builds), and
+    whether it is a new tensor (not the caller's)."""
     if initial_state is None:
-        return zero_state(num_qubits, dtype=dtype, device=device), True
+        return None, True
     given = initial_state if isinstance(initial_state, torch.Tensor) else torch.as_tensor(np.asarray(initial_state))
     if not given.is_complex() and not given.is_floating_point():
         raise InvalidStateError(f"initial_state must hold complex or real amplitudes, got {given.dtype}")
@@ -129,8 +130,8 @@ def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tupl
     return state, state.data_ptr() != given.data_ptr()
 
 
-def _batch_size(state: torch.Tensor, values: Mapping) -> int:
-    sizes = {state.shape[0]} | {v.shape[0] for v in values.values() if isinstance(v, torch.Tensor) and v.dim() == 1}
+def _batch_size(state: torch.Tensor | None, values: Mapping) -> int:
+    sizes = {1 if state is None else state.shape[0]} | {v.shape[0] for v in values.values() if isinstance(v, torch.Tensor) and v.dim() == 1}
     sizes.discard(1)
     if len(sizes) > 1:
         raise InvalidStateError(
@@ -202,4 +203,5 @@ def run_circuit(
     _batch_size(state, values)
     box = [state]
     del state  # a fresh start state is handed over: the engine may overwrite and free it
-    return execute_owned(compile_circuit(circuit, max_fused=max_fused), box, values, owned=fresh)
+    return execute_owned(compile_circuit(circuit, max_fused=max_fused), box, values, owned=fresh, dtype=dtype,
+                         device=device)

@@ -75,6 +75,7 @@ from qspectral.kernels.measurements import (
 )
 from qspectral.sim.backends import check_memory
 from qspectral.sim.engine import compile_circuit, execute
+from qspectral.sim.engine.executor import single_thread_if_small
 from qspectral.sim.pennylane.tape import pennylane_to_circuit
 from qspectral.sim.primitives import torch_device
 
@@ -334,7 +335,8 @@ class EngineDevice(Device):
             value = value if batched else value[0]
             return value if as_torch else value.detach().cpu().numpy()
 
-        results = tuple(finish(self._analytic(mp, state, wire_order, qubit_of)) for mp in tape.measurements)
+        with single_thread_if_small(state.device, state.numel()):
+            results = tuple(finish(self._analytic(mp, state, wire_order, qubit_of)) for mp in tape.measurements)
         return results[0] if len(results) == 1 else results
 
     # ---------------------------------------------------------------- measurements

@@ -1,0 +1,88 @@
+r"""Start a program from ``|0...0>`` as a product of small states: its first steps cost almost nothing.
+
+Run from ``|0...0>``, a program's first steps act on a product state: each step that touches only
+wires no earlier step touched starts a new *factor* (a small state on its own wires), and a step
+on wires of one or more factors (and fresh wires) acts on their merged factor, as long as that
+has at most :data:`MAX_FACTOR_WIRES` wires. The full state is built once, as the Kronecker product
+of the factors (one pass), when the first step that does not fit arrives; the executor goes on
+from there. The factors are run by the executor's own step handlers (on ``(batch, 2**k)``
+tensors with their own wire labels), so the arithmetic is the same; gradients flow through them.
+
+Example:
+    >>> import torch
+    >>> from qiskit import QuantumCircuit
+    >>> from qspectral.sim.engine.compiler import compile_circuit
+    >>> qc = QuantumCircuit(3); _ = qc.h(0); _ = qc.x(2)
+    >>> from qspectral.sim.engine.executor import execute
+    >>> execute(compile_circuit(qc)).real.round(decimals=4).tolist()      # (|0> + |1>)/sqrt 2 on qubit 0, qubit 2 = 1
+    [[0.0, 0.0, 0.0, 0.0, 0.7071, 0.7071, 0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from qspectral.kernels.states import zero_state
+from qspectral.sim.engine.program import DiagonalStep, MatrixStep, Step
+
+#: The most wires a factor may hold (a ``(batch, 2**this)`` tensor); a step that would make a
+#: larger one ends the product start.
+MAX_FACTOR_WIRES = 10
+
+
+def _zero(wires: Sequence[int], make, like: torch.Tensor) -> object:
+    return make(zero_state(len(wires), dtype=like.dtype, device=like.device), list(wires))
+
+
+def _kron(low, high, make):
+    """The factor of ``low`` (low index bits) and ``high`` (the bits above) together."""
+    state = (high.state.unsqueeze(-1) * low.state.unsqueeze(-2)).reshape(
+        max(low.state.shape[0], high.state.shape[0]), -1
+    )
+    return make(state, low.holder + high.holder)
+
+
+def product_start(
+    steps: Sequence[Step], num_qubits: int, operators: Callable[[Step], torch.Tensor], make, like: torch.Tensor
+) -> tuple[object, int]:
+    """Run the leading ``steps`` on ``|0...0>`` as factors; return the executor holding the full
+    state (its ``holder`` says which wire each index bit holds) and how many steps were run.
+
+    ``make(state, holder)`` builds an executor on a ``(batch, 2**k)`` state whose bit ``p`` holds
+    wire ``holder[p]``; ``like`` is a tensor of the dtype and device to build in.
+    """
+    factors: list = []
+    owner: dict[int, int] = {}  # wire -> index into factors
+    done = 0
+    for step in steps:
+        if type(step) not in (MatrixStep, DiagonalStep):
+            break
+        touched = sorted({owner[w] for w in step.wires if w in owner})
+        fresh = [w for w in step.wires if w not in owner]
+        if sum(len(factors[i].holder) for i in touched) + len(fresh) > MAX_FACTOR_WIRES:
+            break
+        merged = _zero(fresh, make, like) if fresh else None
+        for i in touched:
+            merged = factors[i] if merged is None else _kron(merged, factors[i], make)
+        operator = operators(step)
+        if isinstance(step, MatrixStep):
+            merged.matrix(operator, step.wires)
+        else:
+            merged.diagonal(operator, step.wires)
+        factors = [f for i, f in enumerate(factors) if i not in touched] + [merged]
+        owner = {w: i for i, f in enumerate(factors) for w in f.holder}
+        done += 1
+    factors.sort(key=lambda f: f.state.shape[1])  # the largest product last
+    state = factors[0] if factors else None
+    for factor in factors[1:]:
+        state = _kron(state, factor, make)
+    rest = [w for w in range(num_qubits) if w not in owner]
+    if not rest:
+        return state, done
+    if state is None:
+        return _zero(rest, make, like), done
+    # |0> on the rest as the top bits: the product is the first 2**k amplitudes, zeros above
+    full = torch.nn.functional.pad(state.state, (0, 2**num_qubits - state.state.shape[1]))
+    return make(full, state.holder + rest), done
