@@ -13,6 +13,9 @@ Example::
     qspectral jobs fetch JOB_ID --compare
     qspectral reproduce spectral-bias --quick
     qspectral report --quick
+
+Over 500 lines: one argparse parser and one short handler per subcommand, kept in one file so that
+every command's flags follow one style (the work itself is imported inside each handler).
 """
 
 from __future__ import annotations

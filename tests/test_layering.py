@@ -154,3 +154,13 @@ def test_compiling_and_the_pennylane_package_import_neither_torch_nor_pennylane(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_module_over_500_lines_says_why_in_its_docstring():
+    # the house rule: small modules with one job; a long one states its reason ("Over 500 lines: ...")
+    silent = []
+    for path in sorted(ROOT.rglob("*.py")):
+        text = path.read_text()
+        if text.count("\n") > 500 and "Over 500 lines:" not in (ast.get_docstring(ast.parse(text)) or ""):
+            silent.append(f"{_module_name(path)} ({text.count(chr(10))} lines)")
+    assert not silent, f"modules over 500 lines without a reason in their docstring: {silent}"
