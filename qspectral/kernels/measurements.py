@@ -115,13 +115,47 @@ def _signed_sum(values: torch.Tensor, z_dims: list[int]) -> torch.Tensor:
     return reduced
 
 
-def _diagonal_term(state: torch.Tensor, n: int, z_qubits: list[int]) -> torch.Tensor:
-    """``sum_i |psi_i|^2 (-1)**popcount(i & z)``: squared norms of the blocks that fix the Z bits (one
-    fused pass over the real view, no ``|psi|^2`` array), then the signs."""
-    view, dim_of = _split_view(torch.view_as_real(state).reshape(state.shape[0], -1), n + 1, [q + 1 for q in z_qubits])
-    z_dims = [dim_of[q + 1] for q in z_qubits]
-    others = [d for d in range(1, view.dim()) if d not in z_dims]
-    return _signed_sum(torch.linalg.vector_norm(view, dim=others, keepdim=True).square(), z_dims)
+def _diagonal_term(probs: torch.Tensor, n: int, z_qubits: list[int]) -> torch.Tensor:
+    """``sum_i probs_i (-1)**popcount(i & z)``: sums of the blocks that fix the Z bits, then the signs."""
+    view, dim_of = _split_view(probs, n, z_qubits)
+    return _signed_sum(view, [dim_of[q] for q in z_qubits])
+
+
+def _flip_terms(state: torch.Tensor, conj: torch.Tensor, n: int, x: int, x_qubits: list[int],
+                terms: dict[int, tuple[list[int], int]]) -> dict[int, torch.Tensor]:
+    """``<psi|P_t|psi>`` (real part) of the terms ``{t: (z qubits, z mask)}`` sharing the X mask ``x``.
+
+    Pairs ``i`` (bit ``h`` = 0, ``h`` the top X qubit) with ``i ^ x``: ``sum_i conj(psi[i^x]) s(i)
+    psi[i] = S + (-1)**ny conj(S)``, ``S`` the sum over that half. The other X qubits' index flip is
+    read as slices, not copied: for each value ``b`` of those bits, the block of the low half at
+    ``b`` meets the block of the high half at ``~b``; each block product is reduced at once to the
+    Z bits that stay (one pass over the half in cache-sized pieces, no flipped copy of the state).
+    """
+    h, rest = x_qubits[-1], x_qubits[:-1]
+    view, dim_of = _split_view(state, n, set(x_qubits).union(*(z for z, _ in terms.values())))
+    low = view.select(dim_of[h], 0)
+    high = _split_view(conj, n, dim_of)[0].select(dim_of[h], 1)
+    dim = {q: d - (d > dim_of[h]) for q, d in dim_of.items() if q != h}  # dims after the select
+    kept = sorted({q for z, _ in terms.values() for q in z if q != h and q not in rest}, key=dim.get)
+    halves = {t: 0 for t in terms}
+    for bits in range(2 ** len(rest)):
+        lo, hi = low, high
+        for k, q in enumerate(rest):
+            b = bits >> k & 1
+            lo, hi = lo.narrow(dim[q], b, 1), hi.narrow(dim[q], 1 - b, 1)
+        keep_dims = [dim[q] for q in kept]
+        others = [d for d in range(1, lo.dim()) if d not in keep_dims]
+        block = (hi * lo).sum(dim=others)  # (batch,) + (2,)*len(kept)
+        for t, (z_qubits, _) in terms.items():
+            sign = (-1) ** sum(bits >> k & 1 for k, q in enumerate(rest) if q in z_qubits)
+            part = _signed_sum(block, [1 + kept.index(q) for q in z_qubits if q in kept])
+            halves[t] = halves[t] + sign * part
+    values = {}
+    for t, (_, z) in terms.items():
+        ny = bin(x & z).count("1")
+        half = halves[t]
+        values[t] = ((half + (-1) ** ny * half.conj()) * 1j**ny).real
+    return values
 
 
 def _sign(z_axes: list[int], n: int, dtype: torch.dtype, device) -> torch.Tensor:
@@ -138,9 +172,9 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
     """``<psi|sum_t c_t P_t|psi>`` for every state of the batch: shape ``(batch,)``.
 
     Real (the state's real dtype) when every coefficient is real, else complex. Terms sharing an
-    X mask share one flipped product ``conj(psi[i ^ x]) psi[i]``; each term is then one signed
-    reduction of it; a term with X part pairs ``i`` with ``i ^ x`` and reads each pair once (half
-    the state). No ``2**n x 2**n`` matrix is built.
+    X mask share one pass that pairs ``i`` with ``i ^ x`` and reads each pair once (half the
+    state), as block products of slices (no flipped copy), each reduced to the few Z bits the
+    terms need; diagonal terms are signed block sums of ``|psi|^2``. No ``2**n x 2**n`` matrix.
 
     Example:
         >>> import torch
@@ -154,24 +188,15 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
     groups: dict[int, list[int]] = {}
     for t, x in enumerate(paulis.x):
         groups.setdefault(x, []).append(t)
+    conj = state.conj().resolve_conj() if any(paulis.x) else None  # one copy: products without conj copies
     for x, terms in groups.items():
         z_qubits = {t: _qubits(paulis.z[t], n) for t in terms}
         x_qubits = _qubits(x, n)
-        if not x_qubits:  # diagonal terms: signed sums of |psi|^2, one read of the state each
-            values = {t: _diagonal_term(state, n, z_qubits[t]) for t in terms}
+        if not x_qubits:  # diagonal terms: signed sums of |psi|^2 (computed once)
+            probs = torch.view_as_real(state).square().sum(-1)
+            values = {t: _diagonal_term(probs, n, z_qubits[t]) for t in terms}
         else:
-            # pair i (bit h = 0) with i ^ x: sum_i conj(psi[i^x]) s(i) psi[i] = S + (-1)**ny conj(S),
-            # S = sum over the half with bit h = 0 of s(j) conj(psi[j^x]) psi[j]
-            h = x_qubits[-1]
-            view, dim_of = _split_view(state, n, set(x_qubits).union(*z_qubits.values()))
-            low, high = view.narrow(dim_of[h], 0, 1), view.narrow(dim_of[h], 1, 1)
-            flips = [dim_of[q] for q in x_qubits[:-1]]
-            product = (high.flip(flips) if flips else high).conj() * low
-            values = {}
-            for t in terms:
-                ny = bin(x & paulis.z[t]).count("1")
-                half = _signed_sum(product, [dim_of[q] for q in z_qubits[t] if q != h])
-                values[t] = ((half + (-1) ** ny * half.conj()) * 1j**ny).real
+            values = _flip_terms(state, conj, n, x, x_qubits, {t: (z_qubits[t], paulis.z[t]) for t in terms})
         for t in terms:
             coeff = paulis.coeffs[t]
             total = total + (values[t] * coeff.real if paulis.is_real else values[t] * complex(coeff))
