@@ -106,13 +106,28 @@ def _split_view(tensor: torch.Tensor, n: int, qubits) -> tuple[torch.Tensor, dic
     return tensor.reshape(shape + [2**top]), dim_of
 
 
+def _sum(values: torch.Tensor, dims: list[int]) -> torch.Tensor:
+    """``values.sum(dims)``, one dim at a time from the outermost: torch sums rows of a contiguous
+    tensor fast, but a reduction over several dims with short kept or summed dims between them
+    (the layout of a split state) can be ~10x slower."""
+    for d in sorted(dims):
+        values = values.sum(dim=d, keepdim=True)
+    return values.squeeze(dims) if dims else values
+
+
 def _signed_sum(values: torch.Tensor, z_dims: list[int]) -> torch.Tensor:
     """``sum values * prod_{d in z_dims} (-1)**index_d`` over all but the batch dim: ``(batch,)``."""
     others = [d for d in range(1, values.dim()) if d not in z_dims]
-    reduced = values.sum(dim=others) if others else values  # (batch,) + (2,)*len(z_dims)
+    reduced = _sum(values, others)  # (batch,) + (2,)*len(z_dims)
     while reduced.dim() > 1:
         reduced = reduced.select(-1, 0) - reduced.select(-1, 1)
     return reduced
+
+
+def _probabilities(state: torch.Tensor) -> torch.Tensor:
+    """``|psi|^2`` elementwise (real dtype): ``re**2 + im**2``, ~10x faster than a sum over a trailing
+    dim of 2 of the real view."""
+    return state.real.square() + state.imag.square()
 
 
 def _diagonal_term(probs: torch.Tensor, n: int, z_qubits: list[int]) -> torch.Tensor:
@@ -145,7 +160,7 @@ def _flip_terms(state: torch.Tensor, conj: torch.Tensor, n: int, x: int, x_qubit
             lo, hi = lo.narrow(dim[q], b, 1), hi.narrow(dim[q], 1 - b, 1)
         keep_dims = [dim[q] for q in kept]
         others = [d for d in range(1, lo.dim()) if d not in keep_dims]
-        block = (hi * lo).sum(dim=others)  # (batch,) + (2,)*len(kept)
+        block = _sum(hi * lo, others)  # (batch,) + (2,)*len(kept)
         for t, (z_qubits, _) in terms.items():
             sign = (-1) ** sum(bits >> k & 1 for k, q in enumerate(rest) if q in z_qubits)
             part = _signed_sum(block, [1 + kept.index(q) for q in z_qubits if q in kept])
@@ -193,7 +208,7 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
         z_qubits = {t: _qubits(paulis.z[t], n) for t in terms}
         x_qubits = _qubits(x, n)
         if not x_qubits:  # diagonal terms: signed sums of |psi|^2 (computed once)
-            probs = torch.view_as_real(state).square().sum(-1)
+            probs = _probabilities(state)
             values = {t: _diagonal_term(probs, n, z_qubits[t]) for t in terms}
         else:
             values = _flip_terms(state, conj, n, x, x_qubits, {t: (z_qubits[t], paulis.z[t]) for t in terms})
@@ -238,7 +253,7 @@ def marginal_probabilities(state: torch.Tensor, qubits: Sequence[int]) -> torch.
     qubits = [int(q) for q in qubits]
     if len(set(qubits)) != len(qubits) or any(not 0 <= q < n for q in qubits):
         raise InvalidQubitsError(f"qubits {qubits} must be distinct indices in 0..{n - 1}")
-    probs = torch.view_as_real(state).square().sum(-1).reshape((state.shape[0],) + (2,) * n)
+    probs = _probabilities(state).reshape((state.shape[0],) + (2,) * n)
     keep = [n - q for q in reversed(qubits)]  # most significant first
     others = [a for a in range(1, n + 1) if a not in keep]
     if others:
