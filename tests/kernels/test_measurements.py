@@ -60,6 +60,19 @@ def test_terms_sharing_an_x_mask_with_every_z_pattern():
     np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
 
 
+def test_diagonal_terms_on_high_and_low_qubits():
+    # Z words only on qubits >= 6 (read as runs of the state) and on low qubits (read from |psi|^2)
+    rng = np.random.default_rng(12)
+    n = 9
+    states, batch = _batch(rng, n, 2)
+    labels = ["ZIIIIIIII", "ZZIZIIIII", "IIZIIIIII", "IIIIIIIII", "IIIIIIIIZ", "ZIIIZIIZI", "IIIZIZIII"]
+    coeffs = rng.normal(size=len(labels))
+    got = pauli_expectation(batch, PauliSum.from_labels(labels, coeffs))
+    op = SparsePauliOp(labels, coeffs)
+    ref = [Statevector(s).expectation_value(op).real for s in states]
+    np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
+
+
 def test_complex_coefficients_give_complex_values():
     rng = np.random.default_rng(5)
     states, batch = _batch(rng, 3, 2)
