@@ -161,7 +161,8 @@ def _flip_terms(state: torch.Tensor, conj: torch.Tensor, n: int, x: int, x_qubit
     psi[i] = S + (-1)**ny conj(S)``, ``S`` the sum over that half. The other X qubits' index flip is
     read as slices, not copied: for each value ``b`` of those bits, the block of the low half at
     ``b`` meets the block of the high half at ``~b``; each block product is reduced at once to the
-    Z bits that stay (one pass over the half in cache-sized pieces, no flipped copy of the state).
+    Z bits that stay (no flipped copy of the state). ``conj`` is ``state.conj()``, resolved once
+    for all groups (so no product resolves a conjugate view).
     """
     h, rest = x_qubits[-1], x_qubits[:-1]
     view, dim_of = _split_view(state, n, set(x_qubits).union(*(z for z, _ in terms.values())))
@@ -169,14 +170,13 @@ def _flip_terms(state: torch.Tensor, conj: torch.Tensor, n: int, x: int, x_qubit
     high = _split_view(conj, n, dim_of)[0].select(dim_of[h], 1)
     dim = {q: d - (d > dim_of[h]) for q, d in dim_of.items() if q != h}  # dims after the select
     kept = sorted({q for z, _ in terms.values() for q in z if q != h and q not in rest}, key=dim.get)
+    others = [d for d in range(1, low.dim()) if d not in {dim[q] for q in kept}]
     halves = {t: 0 for t in terms}
     for bits in range(2 ** len(rest)):
         lo, hi = low, high
         for k, q in enumerate(rest):
             b = bits >> k & 1
             lo, hi = lo.narrow(dim[q], b, 1), hi.narrow(dim[q], 1 - b, 1)
-        keep_dims = [dim[q] for q in kept]
-        others = [d for d in range(1, lo.dim()) if d not in keep_dims]
         block = _sum(hi * lo, others)  # (batch,) + (2,)*len(kept)
         for t, (z_qubits, _) in terms.items():
             sign = (-1) ** sum(bits >> k & 1 for k, q in enumerate(rest) if q in z_qubits)
@@ -206,7 +206,8 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
     Real (the state's real dtype) when every coefficient is real, else complex. Terms sharing an
     X mask share one pass that pairs ``i`` with ``i ^ x`` and reads each pair once (half the
     state), as block products of slices (no flipped copy), each reduced to the few Z bits the
-    terms need; diagonal terms are signed block sums of ``|psi|^2``. No ``2**n x 2**n`` matrix.
+    terms need; diagonal terms are signed block sums of ``|psi|^2``. No ``2**n x 2**n`` matrix;
+    the temporaries peak at 1.5 states (one conjugated copy, one half-state product).
 
     Example:
         >>> import torch
