@@ -41,6 +41,38 @@ def test_pauli_expectation_matches_sparse_pauli_op(n):
     np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
 
 
+def test_terms_sharing_an_x_mask_with_every_z_pattern():
+    # X mask on qubits 1 and 4; Z parts on those (Y) and on the others, every combination of 4 qubits
+    rng = np.random.default_rng(11)
+    n = 6
+    states, batch = _batch(rng, n, 2)
+    labels = []
+    for z in range(16):
+        word = ["I"] * n
+        for q, zq in zip((0, 1, 4, 5), (z & 1, z >> 1 & 1, z >> 2 & 1, z >> 3 & 1)):
+            x = q in (1, 4)
+            word[n - 1 - q] = ("Y" if zq else "X") if x else ("Z" if zq else "I")
+        labels.append("".join(word))
+    coeffs = rng.normal(size=len(labels))
+    got = pauli_expectation(batch, PauliSum.from_labels(labels, coeffs))
+    op = SparsePauliOp(labels, coeffs)
+    ref = [Statevector(s).expectation_value(op).real for s in states]
+    np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
+
+
+def test_diagonal_terms_on_high_and_low_qubits():
+    # Z words only on qubits >= 6 (read as runs of the state) and on low qubits (read from |psi|^2)
+    rng = np.random.default_rng(12)
+    n = 9
+    states, batch = _batch(rng, n, 2)
+    labels = ["ZIIIIIIII", "ZZIZIIIII", "IIZIIIIII", "IIIIIIIII", "IIIIIIIIZ", "ZIIIZIIZI", "IIIZIZIII"]
+    coeffs = rng.normal(size=len(labels))
+    got = pauli_expectation(batch, PauliSum.from_labels(labels, coeffs))
+    op = SparsePauliOp(labels, coeffs)
+    ref = [Statevector(s).expectation_value(op).real for s in states]
+    np.testing.assert_allclose(got.numpy(), ref, atol=1e-12)
+
+
 def test_complex_coefficients_give_complex_values():
     rng = np.random.default_rng(5)
     states, batch = _batch(rng, 3, 2)
