@@ -37,7 +37,9 @@ bits of ``x`` (an inverse QFT without swaps), or a QFT on a subset with room to 
 bits on local non-subset wires, needs 1.
 
 **Memory.** Each rank holds its shard and one exchange buffer of the same size (the spare of the
-two-buffer scheme); an FFT stage allocates its output. The batch of states must be 1.
+two-buffer scheme); an FFT stage allocates its output and keeps its input as the spare (so the
+next exchange writes into memory already mapped), an exchange adds two pieces of at most
+``2**PIECE_BITS`` amplitudes. The batch of states must be 1.
 
 Example (one rank: the whole state is local, and the result is the single-process engine's):
     >>> import numpy as np, torch
@@ -464,7 +466,7 @@ class _Sharded:
             low = 0
         self.spare = None  # the FFT allocates its output: keep the peak at two shards
         out, moved = fft_bits(self.state, low, len(bits), inverse=inverse)
-        self.state = out
+        self.spare, self.state = self.state, out  # its input, pages mapped, is the next exchange's buffer
         count = len(bits)
         local = self.holder[: self.local]
         local = list(outputs) + local[:low] + local[low + count :] if moved else local[:low] + list(outputs) + local[low + count :]
