@@ -15,7 +15,8 @@ there is no second compiler):
   the rank's blocks); a diagonal step needs nothing (a global wire fixes that bit of the diagonal);
 - a wire is made local by an **exchange**: ``k`` global positions trade wires with ``k`` local
   ones in one ``all_to_all_single`` inside each group of ``2**k`` ranks that differ only in those
-  bits (each rank keeps ``1/2**k`` of its shard and sends the rest). The local partner bits are
+  bits (each rank keeps ``1/2**k`` of its shard and sends the rest, read straight from strided
+  slices of the shard and received into contiguous chunks: no reshuffle first). The local partner bits are
   chosen so that as few wires as possible have to come back: wires not needed soon, and wires
   that must end up global anyway;
 - a QFT block on ``m`` wires is the transpose algorithm: with ``x = x_L + 2**r x_H``, one local
