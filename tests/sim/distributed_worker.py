@@ -162,11 +162,13 @@ JOBS = {"random": _random, "qft": _qft, "die": _die}
 def main(spec_path: str, rank: int) -> None:
     import torch
 
+    from qspectral.sim.engine import distributed
     from qspectral.sim.engine.distributed import init_process_group
 
     torch.set_num_threads(1)
     with open(spec_path) as fh:
         spec = json.load(fh)
+    distributed.PIECE_BITS = spec.get("piece_bits", distributed.PIECE_BITS)  # small: exchanges in many pieces
     comm = init_process_group("gloo", init_method=f"file://{spec['store']}", rank=rank, world_size=spec["world"],
                               timeout_s=spec.get("timeout", 60))
     result = JOBS[spec["job"]](spec, comm)

@@ -15,7 +15,8 @@ there is no second compiler):
   the rank's blocks); a diagonal step needs nothing (a global wire fixes that bit of the diagonal);
 - a wire is made local by an **exchange**: ``k`` global positions trade wires with ``k`` local
   ones in one ``all_to_all_single`` inside each group of ``2**k`` ranks that differ only in those
-  bits (each rank keeps ``1/2**k`` of its shard and sends the rest). The local partner bits are
+  bits (each rank keeps ``1/2**k`` of its shard and sends the rest, read straight from strided
+  slices of the shard and received into contiguous chunks: no reshuffle first). The local partner bits are
   chosen so that as few wires as possible have to come back: wires not needed soon, and wires
   that must end up global anyway;
 - a QFT block on ``m`` wires is the transpose algorithm: with ``x = x_L + 2**r x_H``, one local
@@ -37,7 +38,9 @@ bits of ``x`` (an inverse QFT without swaps), or a QFT on a subset with room to 
 bits on local non-subset wires, needs 1.
 
 **Memory.** Each rank holds its shard and one exchange buffer of the same size (the spare of the
-two-buffer scheme); an FFT stage allocates its output. The batch of states must be 1.
+two-buffer scheme); an FFT stage allocates its output and keeps its input as the spare (so the
+next exchange writes into memory already mapped), an exchange adds two pieces of at most
+``2**PIECE_BITS`` amplitudes. The batch of states must be 1.
 
 Example (one rank: the whole state is local, and the result is the single-process engine's):
     >>> import numpy as np, torch
@@ -75,6 +78,8 @@ from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, Mult
 ONE_STAGE_BITS = 16
 #: Seconds a rank waits for the others in one exchange before it gives up (a dead or stuck rank).
 DEFAULT_TIMEOUT_S = 300.0
+#: An exchange sends in pieces of at most ``2**PIECE_BITS`` amplitudes (32 MiB in complex128).
+PIECE_BITS = 21
 
 
 @dataclass(frozen=True)
@@ -293,34 +298,70 @@ class _Sharded:
         self.exchange(pairs + list(zip(rest, targets)))
 
     def exchange(self, pairs: Sequence[tuple[int, int]]) -> None:
-        """Swap the labels of (local position, global position) ``pairs``: one all-to-all.
+        """Swap the labels of (local position, global position) ``pairs``: one logical all-to-all.
 
-        The local partners are first moved to the top local positions (matching the global
-        positions in increasing order), so that the ``2**k`` chunks of the shard are contiguous
-        and chunk ``j`` goes to the rank whose exchanged bits read ``j``.
+        After it the local positions hold the staying labels (in their order) and, on top, the
+        incoming global ones (in increasing global position), so what comes from the rank whose
+        exchanged bits read ``j`` is the contiguous chunk ``j`` of the new shard and lands there
+        directly. What this rank sends it reads straight from the strided slices of its shard
+        (the local partner bits fixed), no reshuffle first: piece by piece through two small
+        buffers, each piece's transfer running while the next is packed; the chunk it keeps is
+        copied in the meantime. The new shard is the spare buffer.
         """
         pairs = sorted(pairs, key=lambda pair: pair[1])
-        k = len(pairs)
-        moving = [self.holder[p] for p, _ in pairs]
-        staying = [w for w in self.holder[: self.local] if w not in set(moving)]
-        self.relayout_local(staying + moving)
-        globals_ = [gp - self.local for _, gp in pairs]
+        k, local = len(pairs), self.local
+        victims = [p for p, _ in pairs]
+        globals_ = [gp - local for _, gp in pairs]
+        own = sum(((self.comm.rank >> b) & 1) << i for i, b in enumerate(globals_))
         base = self.comm.rank & ~sum(1 << b for b in globals_)
-        partners = [base | sum(((j >> i) & 1) << b for i, b in enumerate(globals_)) for j in range(2**k)]
-        chunk = self.state.numel() // 2**k
-        splits = [0] * self.comm.world
-        for r in partners:
-            splits[r] = chunk
-        out = self.spare if self.spare is not None and self.spare.shape == self.state.shape else torch.empty_like(self.state)
+        new = self.spare if self.spare is not None and self.spare.shape == self.state.shape else torch.empty_like(self.state)
         self.spare = None
-        _guard(
-            lambda: dist.all_to_all_single(out.view(-1), self.state.view(-1), splits, splits, group=self.comm.group),
-            f"exchange {self.stats.exchanges + 1} (step {self.index})",
-        )
-        self.spare, self.state = self.state, out
-        for i, (_, gp) in enumerate(pairs):
-            top = self.local - k + i
-            self.holder[top], self.holder[gp] = self.holder[gp], self.holder[top]
+        chunk = self.state.numel() >> k
+        cut = max(0, local - k - PIECE_BITS)  # leading staying bits that index the pieces
+        piece = chunk >> cut
+        bits = self.state.view((2,) * local)  # axis t holds position local - 1 - t
+
+        def part(j: int, i: int) -> torch.Tensor:
+            """Piece ``i`` of this shard where the partner bits read ``j``."""
+            index: list = [slice(None)] * local
+            for t, p in enumerate(victims):
+                index[local - 1 - p] = (j >> t) & 1
+            free = [t for t in range(local) if not isinstance(index[t], int)][:cut]
+            for c, t in enumerate(free):
+                index[t] = (i >> (cut - 1 - c)) & 1
+            return bits[tuple(index)]
+
+        buffers = [torch.empty(piece, dtype=self.state.dtype, device=self.state.device) for _ in range(2)]
+        pending: list = [None, None]
+        what = f"exchange {self.stats.exchanges + 1} (step {self.index})"
+        jobs = [(own ^ s, i) for s in range(1, 2**k) for i in range(2**cut)]
+        for count, (j, i) in enumerate(jobs):
+            slot = count % 2
+            if pending[slot] is not None:
+                _guard(pending[slot].wait, what)
+            source = part(j, i)
+            buffers[slot].view(source.shape).copy_(source)
+            partner = base | sum(((j >> t) & 1) << b for t, b in enumerate(globals_))
+            splits = [0] * self.comm.world
+            splits[partner] = piece
+            target = new.view(-1)[j * chunk + i * piece : j * chunk + (i + 1) * piece]
+            pending[slot] = _guard(
+                lambda: dist.all_to_all_single(target, buffers[slot], splits, splits, group=self.comm.group, async_op=True),
+                what,
+            )
+            if count == 0:  # the kept chunk, while the first piece travels
+                for i_own in range(2**cut):
+                    kept = part(own, i_own)
+                    new.view(-1)[own * chunk + i_own * piece :][:piece].view(kept.shape).copy_(kept)
+        for work in pending:
+            if work is not None:
+                _guard(work.wait, what)
+        self.spare, self.state = self.state, new
+        moving = [self.holder[p] for p in victims]
+        staying = [w for p, w in enumerate(self.holder[:local]) if p not in set(victims)]
+        self.holder[:local] = staying + [self.holder[gp] for _, gp in pairs]
+        for label, (_, gp) in zip(moving, pairs):
+            self.holder[gp] = label
         self.stats.exchanges += 1
         self.stats.bytes_sent += (2**k - 1) * chunk * self.state.element_size()
         self.stats.log.append(f"step {self.index}: exchanged {k} bit(s)")
@@ -426,7 +467,7 @@ class _Sharded:
             low = 0
         self.spare = None  # the FFT allocates its output: keep the peak at two shards
         out, moved = fft_bits(self.state, low, len(bits), inverse=inverse)
-        self.state = out
+        self.spare, self.state = self.state, out  # its input, pages mapped, is the next exchange's buffer
         count = len(bits)
         local = self.holder[: self.local]
         local = list(outputs) + local[:low] + local[low + count :] if moved else local[:low] + list(outputs) + local[low + count :]
