@@ -183,8 +183,8 @@ class JobStore:
     :class:`~qspectral.errors.JobStoreMissingError` naming the path; a corrupt file, a folder or a
     read-only file for a write raise :class:`~qspectral.errors.JobStoreUnusableError` saying how to
     move it aside, and the file is left untouched. A store locked by another process is waited for
-    up to :data:`BUSY_TIMEOUT` seconds (``on_wait(seconds_waited)`` is called about once a second
-    meanwhile), then :class:`~qspectral.errors.JobStoreBusyError`.
+    up to :data:`BUSY_TIMEOUT` seconds (``on_wait(seconds_waited)`` is called at each whole second
+    waited meanwhile), then :class:`~qspectral.errors.JobStoreBusyError`.
     """
 
     def __init__(
@@ -276,7 +276,7 @@ class JobStore:
         :class:`~qspectral.errors.JobStoreUnusableError`.
         """
         start = time.monotonic()
-        delay, told = 0.005, 0.0
+        delay, told = 0.005, 0
         while True:
             try:
                 with self._connect() as conn:
@@ -290,9 +290,9 @@ class JobStore:
                         f"the job store {self.path} stayed locked for {BUSY_TIMEOUT:.0f} s; another process"
                         " holds it; wait for that process, or point --store / QSPECTRAL_HOME at another file"
                     ) from None
-                if self.on_wait is not None and waited - told >= 1.0:
-                    told = waited
-                    self.on_wait(waited)
+                if self.on_wait is not None and int(waited) > told:  # once per whole second waited
+                    told = int(waited)
+                    self.on_wait(float(told))
             except sqlite3.DatabaseError as exc:
                 raise self._unusable(exc) from None
             time.sleep(delay * random.uniform(0.5, 1.5))
