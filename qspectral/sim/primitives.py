@@ -50,7 +50,7 @@ from qspectral.errors import BackendUnavailableError, InvalidParameterError, Uns
 from qspectral.kernels.measurements import PauliSum, marginal_probabilities, pauli_expectation, sample_indices
 from qspectral.sim.backends import check_memory
 from qspectral.sim.engine import run_circuit
-from qspectral.sim.engine.executor import single_thread_if_small
+from qspectral.kernels.threads import single_thread_if_small
 
 __all__ = ["EngineEstimator", "EngineSampler", "torch_device"]
 

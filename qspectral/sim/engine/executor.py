@@ -40,7 +40,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 import weakref
 from collections.abc import Mapping, Sequence
@@ -62,7 +61,7 @@ from qspectral.kernels.layout import (
     transpose_in_place,
 )
 from qspectral.kernels.states import REAL_DTYPE
-from qspectral.kernels.threads import torch_threads
+from qspectral.kernels.threads import single_thread_if_small
 from qspectral.sim.engine.binding import Resolver, step_operator
 from qspectral.sim.engine.product import product_start
 from qspectral.sim.engine.program import (
@@ -84,11 +83,6 @@ LEAN_FFT_AMPLITUDES = 2**27
 #: split vs 575 ms in one call, 23 bits 244 vs 272; but 22 bits 258 vs 184 and 20 bits 56 vs 25,
 #: and on two threads the single call won at every size from 16 to 24 bits).
 FAST_SPLIT_BITS = 23
-#: States (batch x amplitudes) up to this size run on one CPU thread: a step on them takes about a
-#: millisecond or less, and on a busy machine waiting for the thread pool costs more (2 shared
-#: cores, 16 qubits, 300 fused steps: 0.35-0.5 s on one thread, 6.5-10.5 s on two; 2**20
-#: complex128 amplitudes: zeroing 0.24 ms vs 16 ms, a norm 0.28 vs 14.5 ms, one FFT 23 vs 24 ms).
-SMALL_STATE = 2**20
 
 
 #: A gate on adjacent bits above bit ``low`` is a batch of GEMMs of width ``2**low``: fast from here.
@@ -349,18 +343,6 @@ def _factor(part: torch.Tensor, holder: list[int]) -> _Executor:
     run = _Executor(part, len(holder), in_place=False, owned=False)
     run.holder = holder
     return run
-
-
-def single_thread_if_small(device: torch.device, amplitudes: int) -> contextlib.AbstractContextManager:
-    """Use one CPU thread for work on ``amplitudes`` (<= ``SMALL_STATE``) numbers, restored afterwards.
-
-    Below that size, starting the thread pool costs more than the work: MKL's batched FFT and
-    GEMM start it even for a handful of amplitudes, and any op that does waits for the slowest
-    thread (milliseconds per call on a busy machine, against microseconds on one thread).
-    """
-    if device.type != "cpu" or amplitudes > SMALL_STATE:
-        return contextlib.nullcontext()
-    return torch_threads(1)
 
 
 #: Operators of constant steps, per step (weakly: they go when the program goes), dtype and device.

@@ -75,7 +75,7 @@ from qspectral.kernels.measurements import (
 )
 from qspectral.sim.backends import check_memory
 from qspectral.sim.engine import compile_circuit, execute
-from qspectral.sim.engine.executor import single_thread_if_small
+from qspectral.kernels.threads import single_thread_if_small
 from qspectral.sim.pennylane.tape import pennylane_to_circuit
 from qspectral.sim.primitives import torch_device
 
