@@ -74,6 +74,7 @@ from torch import nn
 
 from qspectral.classical.nets import MLP, FourierFeatureMLP, MultiGradeNet, count_parameters
 from qspectral.errors import InvalidModelError
+from qspectral.experiments.diffusion.common import finite_or_none
 from qspectral.experiments.registry import Claim, Experiment, ExperimentResult
 from qspectral.experiments.training import total_steps, train
 from qspectral.quantum.models import ReuploadingModel, coefficient_gradient_norms, frequency_redundancy
@@ -218,10 +219,6 @@ def _effect_or_none(values: list[float]) -> dict[str, Any] | None:
     return paired_effect(values) if np.isfinite(values).any() else None
 
 
-def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=np.float64)]
-
-
 def gradient_redundancy(config: SpectralBiasConfig, seed: int) -> dict[str, Any]:
     """Per-frequency gradient magnitude against redundancy, per encoding, over ``gradient_draws`` initialisations.
 
@@ -303,8 +300,8 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
             high_errors = [float(e[-1][freqs.size // 2 :].mean()) for e, _ in runs]
             entry: dict[str, Any] = {
                 "parameters": count_parameters(model),
-                "convergence_steps": _finite_or_none(conv),
-                "concordance_per_seed": _finite_or_none(np.asarray(concordance)),
+                "convergence_steps": finite_or_none(conv),
+                "concordance_per_seed": finite_or_none(np.asarray(concordance)),
                 "concordance": _effect_or_none(concordance),
                 "final_errors": errors[-1].tolist(),
                 "high_frequency_error_per_seed": high_errors,
@@ -315,7 +312,7 @@ def run(config: SpectralBiasConfig, *, seed: int, device: str = "cpu", progress:
                 redundancy = frequency_redundancy(model.model)[freqs]
                 by_redundancy = [concordance_index(redundancy, c) for c in per_seed_conv]
                 entry["redundancy"] = redundancy.tolist()
-                entry["redundancy_concordance_per_seed"] = _finite_or_none(np.asarray(by_redundancy))
+                entry["redundancy_concordance_per_seed"] = finite_or_none(np.asarray(by_redundancy))
                 entry["redundancy_concordance"] = _effect_or_none(by_redundancy)
                 entry["spectrum_degree"] = model.model.degree
             models_out[name] = entry
