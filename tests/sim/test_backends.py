@@ -76,6 +76,21 @@ def test_pennylane_converter_handles_definitions_matrices_and_phases(backend, rn
     assert np.max(np.abs(simulate(circuit, backend, initial_state=psi) - expected)) < 1e-12
 
 
+@pytest.mark.backends("lightning", "default.qubit")
+@pytest.mark.parametrize("approximation_degree", [0, 2])
+def test_inverse_qft_reaches_pennylane_as_gates_not_a_dense_matrix(backend, approximation_degree, rng):
+    # A lazy Adjoint(QFT) would be built by default.qubit as a 2^n x 2^n matrix (128 TiB at 22 qubits).
+    from qspectral.sim.pennylane.bridge import circuit_to_pennylane_ops
+
+    n = 7
+    circuit = qft(n, inverse=True, approximation_degree=approximation_degree)
+    ops, _ = circuit_to_pennylane_ops(circuit)
+    assert max(len(op.wires) for op in ops) == 2
+    psi = random_state(n, rng)
+    expected = Statevector(psi).evolve(circuit).data
+    assert np.max(np.abs(simulate(circuit, backend, initial_state=psi) - expected)) < 1e-12
+
+
 def test_complex64_is_close_and_returned_as_complex64(backend, rng):
     psi = random_state(6, rng)
     out = simulate(qft(6, [5, 1, 3]), backend, initial_state=psi, dtype=np.complex64)

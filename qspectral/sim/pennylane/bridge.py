@@ -85,7 +85,8 @@ def _table() -> dict[str, Callable]:
 
 
 def _qft_op(operation, wires: list[int]):
-    """Map an exact-or-approximate QFT block with swaps to ``qml.QFT``/``qml.AQFT``, else None."""
+    """Map an exact-or-approximate QFT block with swaps to ``[qml.QFT]``/``[qml.AQFT]`` (an inverse one
+    to the adjoint gates of their decomposition), else None."""
     import pennylane as qml
 
     from qspectral.quantum.qft import QFTBlock
@@ -103,7 +104,12 @@ def _qft_op(operation, wires: list[int]):
         op = qml.QFT(wires=msb_first)
     else:
         op = qml.AQFT(order=len(wires) - 1 - degree, wires=msb_first)
-    return qml.adjoint(op) if inverse else op
+    if not inverse:
+        return [op]
+    # The inverse as the adjoints of its gates (H, ControlledPhaseShift(-phi), SWAP): a lazy
+    # ``Adjoint(QFT)`` escapes default.qubit's "decompose QFTs of 6+ wires" rule and is built as a
+    # dense 2^n x 2^n matrix there (128 TiB at 22 qubits).
+    return [qml.adjoint(gate, lazy=False) for gate in reversed(op.decomposition())]
 
 
 def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
@@ -129,7 +135,7 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
                 continue
             qft = _qft_op(op, wires)
             if qft is not None:
-                ops.append(qft)
+                ops.extend(qft)
                 continue
             if op.name in table:
                 mapped = table[op.name]([float(p) for p in op.params], wires)
