@@ -99,10 +99,41 @@ def _run_pennylane(device: str) -> Callable:
 
 
 def _run_qiskit(circuit: QuantumCircuit, initial: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+    """``Statevector.evolve``, with diagonals on more than ``HOST_DIAGONAL_QUBITS`` qubits (spectral
+    gates among them) multiplied on the host: Statevector would build them as dense matrices."""
     from qiskit.quantum_info import Statevector
 
-    start = Statevector(initial) if initial is not None else Statevector.from_int(0, 2**circuit.num_qubits)
-    return start.evolve(circuit).data
+    from qspectral.quantum.spectral_gates import SpectralGate
+    from qspectral.sim.host_diagonal import HOST_DIAGONAL_QUBITS, HostDiagonal, diagonal_entries
+
+    n = circuit.num_qubits
+    state = np.asarray(initial, dtype=complex) if initial is not None else Statevector.from_int(0, 2**n).data
+    segment = QuantumCircuit(n)
+
+    def flush() -> None:
+        nonlocal state, segment
+        if segment.data or segment.global_phase:
+            state = Statevector(state).evolve(segment).data
+        segment = QuantumCircuit(n)
+
+    def visit(circ: QuantumCircuit, qubit_map: list[int]) -> None:
+        nonlocal state
+        segment.global_phase += circ.global_phase
+        for instruction in circ.data:
+            op = instruction.operation
+            qubits = [qubit_map[circ.find_bit(q).index] for q in instruction.qubits]
+            diagonal = diagonal_entries(op) if len(qubits) > HOST_DIAGONAL_QUBITS else None
+            if diagonal is not None:
+                flush()
+                state = HostDiagonal(diagonal, qubits).apply(state)
+            elif isinstance(op, SpectralGate):  # a filter: its definition holds a wide diagonal
+                visit(op.definition, qubits)
+            else:
+                segment.append(op, qubits)
+
+    visit(circuit, list(range(n)))
+    flush()
+    return state
 
 
 AER = Backend(

@@ -181,7 +181,8 @@ def _sampler(name: str, circuit: QuantumCircuit, unitary: QuantumCircuit | None,
         device = "GPU" if name == "aer.gpu" else "CPU"
         return lambda: measurements.aer_counts(measured_circuit, shots, seed=seed, device=device), "Aer SamplerV2"
     if name in _PENNYLANE:
-        from qspectral.sim.pennylane.bridge import HostDiagonal, circuit_to_pennylane_ops
+        from qspectral.sim.host_diagonal import HostDiagonal
+        from qspectral.sim.pennylane.bridge import circuit_to_pennylane_ops
 
         ops, _ = circuit_to_pennylane_ops(unitary)
         if not any(isinstance(op, HostDiagonal) for op in ops):  # else: sample its statevector

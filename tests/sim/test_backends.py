@@ -210,7 +210,7 @@ def test_gpu_backends_match_numpy(gpu_backend, rng):
 
 @pytest.mark.backends("lightning", "default.qubit")
 def test_wide_diagonal_runs_on_the_host_between_device_runs(backend, rng):
-    from qspectral.sim.pennylane.bridge import HOST_DIAGONAL_QUBITS
+    from qspectral.sim.host_diagonal import HOST_DIAGONAL_QUBITS
 
     n = HOST_DIAGONAL_QUBITS + 2
     qubits = [int(q) for q in rng.permutation(n)[: HOST_DIAGONAL_QUBITS + 1]]
@@ -221,3 +221,27 @@ def test_wide_diagonal_runs_on_the_host_between_device_runs(backend, rng):
     psi = random_state(n, rng)
     expected = Statevector(psi).evolve(circuit).data
     assert np.max(np.abs(simulate(circuit, backend, initial_state=psi) - expected)) < 1e-11
+
+
+@pytest.mark.parametrize("kind", ["phase", "filter", "diagonal"])
+def test_the_qiskit_reference_multiplies_wide_diagonals_on_the_host(kind, rng):
+    # Statevector would build these as 2^k x 2^k matrices; the reference must agree with the engine
+    # and with numpy's FFT applied by hand.
+    from qspectral import spectral_filter, spectral_phase
+
+    n = 12
+    psi = random_state(n, rng)
+    if kind == "phase":
+        phases = rng.uniform(-np.pi, np.pi, 2**n)
+        circuit = spectral_phase(n, phases)
+        spectrum = np.fft.fft(psi, norm="ortho")
+        expected = np.fft.ifft(spectrum * np.exp(1j * phases), norm="ortho")
+    elif kind == "filter":
+        circuit = spectral_filter(n - 1, rng.uniform(0, 1, 2 ** (n - 1))).circuit
+        expected = simulate(circuit, "engine", initial_state=psi)
+    else:
+        circuit = QuantumCircuit(n, global_phase=0.3)
+        circuit.h(3)
+        circuit.append(DiagonalGate(list(np.exp(1j * rng.uniform(0, 6, 2**11)))), list(rng.permutation(n)[:11]))
+        expected = simulate(circuit, "aer", initial_state=psi)
+    assert np.max(np.abs(simulate(circuit, "qiskit", initial_state=psi) - expected)) < 1e-11

@@ -7,8 +7,9 @@ itself. Qiskit qubit ``q`` becomes PennyLane wire label ``q``, and the device's 
 Gates outside the table are expanded through their Qiskit ``definition`` (recursively); an opaque
 gate with a matrix becomes ``qml.QubitUnitary`` and Qiskit's ``DiagonalGate`` (or qspectral's
 ``SpectralPhaseGate``, read from its phase array) becomes
-``qml.DiagonalQubitUnitary`` (on more than :data:`HOST_DIAGONAL_QUBITS` qubits it is applied with
-numpy between two device runs, since the devices would build it as a dense matrix). Exact QFT blocks (:class:`QFTBlock`, Qiskit's
+``qml.DiagonalQubitUnitary`` (on more than ``HOST_DIAGONAL_QUBITS`` qubits a
+:class:`~qspectral.sim.host_diagonal.HostDiagonal` between two device runs, since the devices
+would build it as a dense matrix). Exact QFT blocks (:class:`QFTBlock`, Qiskit's
 ``QFTGate``) become one ``qml.QFT`` (wires reversed: PennyLane's first wire is the most
 significant bit), approximate ones ``qml.AQFT``.
 
@@ -23,13 +24,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
 from qspectral.errors import UnsupportedCircuitError
-from qspectral.quantum.spectral_gates import SpectralPhaseGate
+from qspectral.sim.host_diagonal import HOST_DIAGONAL_QUBITS, HostDiagonal, diagonal_entries
 
 
 def _table() -> dict[str, Callable]:
@@ -142,7 +142,7 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
                 if mapped is not None:
                     ops.append(mapped)
                 continue
-            diagonal = _diagonal_entries(op)
+            diagonal = diagonal_entries(op)
             if diagonal is not None:  # one elementwise multiply, not 2^k gates
                 ops.append(HostDiagonal(diagonal, wires) if len(wires) > HOST_DIAGONAL_QUBITS else _as_diagonal(diagonal, wires))
                 continue
@@ -155,45 +155,11 @@ def circuit_to_pennylane_ops(circuit: QuantumCircuit) -> tuple[list, float]:
     return ops, phase[0]
 
 
-def _diagonal_entries(op) -> np.ndarray | None:
-    """The entries of a ``DiagonalGate`` or ``SpectralPhaseGate`` (from its phase array), else None."""
-    if isinstance(op, SpectralPhaseGate):
-        return np.exp(1j * op.phases)
-    if op.name == "diagonal":
-        return np.asarray(op.params, dtype=complex)
-    return None
-
-
 def _as_diagonal(diagonal: np.ndarray, wires: list[int]):
     import pennylane as qml
 
     # Qiskit's diagonal is indexed with qargs[0] least significant; PennyLane's first wire is the MSB.
     return qml.DiagonalQubitUnitary(diagonal, wires=wires[::-1])
-
-
-#: Diagonals on more qubits than this are applied with numpy between device runs, because PennyLane's
-#: devices (lightning.qubit included) apply ``DiagonalQubitUnitary`` as a dense 2^k x 2^k matrix.
-HOST_DIAGONAL_QUBITS = 10
-
-
-@dataclass(frozen=True)
-class HostDiagonal:
-    """A diagonal gate applied on the host: ``state[i] *= diagonal[k(i)]``.
-
-    ``k(i)`` gathers the bits ``qubits[0], qubits[1], ...`` of ``i`` (``qubits[0]`` least
-    significant), Qiskit's convention for ``DiagonalGate``.
-    """
-
-    diagonal: np.ndarray
-    qubits: list[int]
-
-    def apply(self, state: np.ndarray) -> np.ndarray:
-        """Return ``state`` (qspectral order) times the diagonal."""
-        i = np.arange(state.size)
-        k = np.zeros(state.size, dtype=np.int64)
-        for j, qubit in enumerate(self.qubits):
-            k |= ((i >> qubit) & 1) << j
-        return state * self.diagonal[k].astype(state.dtype, copy=False)
 
 
 def _as_unitary(op, wires: list[int]):
