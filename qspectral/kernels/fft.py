@@ -17,6 +17,7 @@ import functools
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 
@@ -101,21 +102,75 @@ def _twiddle_factors(
     return high[:, None, :], low[None, :, :]
 
 
-def twiddle(state: torch.Tensor, num_bits: int, split: int, *, inverse: bool, in_place: bool) -> torch.Tensor:
+def twiddle(
+    state: torch.Tensor, num_bits: int, split: int, *, inverse: bool, in_place: bool, low: int = 0
+) -> torch.Tensor:
     """Multiply by ``w**(u*v)``, ``w = exp(+-2 pi i / 2**num_bits)``: the twiddle of a split DFT.
 
-    ``v`` is the index of the lowest ``split`` bits, ``u`` of the next ``num_bits - split`` bits
-    (the sign is ``+`` for the QFT, ``-`` for its inverse). The ``2**num_bits`` factors are applied
-    as two small broadcast tables, so no state-sized table is built.
+    ``v`` is the index of bits ``low .. low+split-1``, ``u`` of the next ``num_bits - split`` bits
+    (the sign is ``+`` for the QFT, ``-`` for its inverse); the bits below ``low`` and above are
+    batch. The ``2**num_bits`` factors are applied as two small broadcast tables, so no
+    state-sized table is built.
     """
     batch, length = state.shape
     top = num_bits - split
-    high, low = _twiddle_factors(num_bits, split, -1 if inverse else 1, state.dtype, str(state.device))
-    view = state.view(batch, length >> num_bits, 2 ** (top - top // 2), 2 ** (top // 2), 2**split)
+    high, small = _twiddle_factors(num_bits, split, -1 if inverse else 1, state.dtype, str(state.device))
+    view = state.view(batch, length >> (num_bits + low), 2 ** (top - top // 2), 2 ** (top // 2), 2**split, 2**low)
+    high, small = high[..., None], small[..., None]
     if in_place:
-        view.mul_(high).mul_(low)
+        view.mul_(high).mul_(small)
         return state
-    return (view * high * low).view(batch, length)
+    return (view * high * small).view(batch, length)
+
+
+def split_fft(
+    state: torch.Tensor,
+    low: int,
+    num_bits: int,
+    low_bits: int,
+    *,
+    x_low_first: bool,
+    inverse: bool,
+    workers: int,
+    overwrite: bool,
+) -> torch.Tensor:
+    r"""The DFT of :func:`fft_bits` over a block of ``num_bits`` index bits of a contiguous CPU state.
+
+    The block (bits ``low .. low+num_bits-1``) holds the subset index ``x = x_L + 2**low_bits x_H``
+    as two runs: ``x_L`` in the lower run and ``x_H`` in the upper one (``x_low_first``), or the
+    other way round. Cooley-Tukey in four steps: a pocketfft pass (``scipy.fft``, ``workers``
+    threads) over ``x_H`` gives the low bits ``k_L = k mod 2**(num_bits - low_bits)`` of the output
+    in ``x_H``'s run, :func:`twiddle` multiplies by ``w**(x_L k_L)``, and an in-place pass over
+    ``x_L`` gives ``k_H = k >> (num_bits - low_bits)`` in ``x_L``'s run. Both passes are batched
+    short FFTs (MKL's one long FFT is single-threaded and not cache-blocked). With ``x_low_first``
+    the output's two runs are exchanged (``k_H`` below ``k_L``: the caller relabels its bits);
+    otherwise the output is in order. ``overwrite``: the first pass too runs in place and
+    ``state`` is returned; else ``state`` is only read and the output is one new tensor.
+
+    Example:
+        >>> psi = torch.randn(1, 64, dtype=torch.complex128)
+        >>> out = split_fft(psi, 0, 6, 3, x_low_first=True, inverse=False, workers=1, overwrite=False)
+        >>> bool(torch.allclose(out.view(8, 8).t().reshape(1, 64), torch.fft.ifft(psi, norm="ortho")))   # runs exchanged
+        True
+    """
+    import scipy.fft
+
+    batch, length = state.shape
+    lower = low_bits if x_low_first else num_bits - low_bits
+    shape = (batch * (length >> (low + num_bits)), 2 ** (num_bits - lower), 2**lower)
+    view = state.numpy().reshape(shape + ((2**low,) if low else ()))  # no trailing 1: pocketfft's fast path
+    axis_high, axis_low = (1, 2) if x_low_first else (2, 1)
+    transform = scipy.fft.fft if inverse else scipy.fft.ifft
+    out = transform(view, axis=axis_high, norm="ortho", overwrite_x=overwrite, workers=workers)
+    if overwrite and not np.shares_memory(out, view):  # pocketfft chose to copy: write it back
+        view[...] = out
+    elif not overwrite:
+        view, state = out, torch.from_numpy(out).view(batch, length)
+    twiddle(state, num_bits, lower, inverse=inverse, in_place=True, low=low)
+    out = transform(view, axis=axis_low, norm="ortho", overwrite_x=True, workers=workers)
+    if not np.shares_memory(out, view):
+        view[...] = out
+    return state
 
 
 def qft_orders(qubits: Sequence[int], *, inverse: bool, do_swaps: bool) -> tuple[list[int], list[int]]:

@@ -268,10 +268,11 @@ def phase_at(
     for high in range(2**lead):
         bits = [(high >> (lead - 1 - t)) & 1 for t in range(lead)]
         angle = factor[(slice(None), *(b if factor.shape[1 + t] == 2 else 0 for t, b in enumerate(bits)))]
-        if buffer is None:  # every slice's factor has the same shape: one buffer, reused
+        if buffer is None:  # every slice's factor has the same shape: two buffers, reused
             buffer = torch.empty(angle.shape, dtype=state.dtype, device=state.device)
             parts = torch.view_as_real(buffer)
-        angle = angle.to(real).contiguous()  # sin and cos are fast only on contiguous input (one copy of a slice)
+            angles = torch.empty(angle.shape, dtype=real, device=state.device)
+        angle = angles.copy_(angle)  # sin and cos are fast only on contiguous input (one copy of a slice)
         torch.cos(angle, out=parts[..., 0])  # cos and sin straight into the complex buffer (torch.polar is 2x slower)
         torch.sin(angle, out=parts[..., 1])
         view[(slice(None), *bits)].mul_(buffer)

@@ -15,6 +15,7 @@ from qiskit.quantum_info import Statevector, random_unitary
 from qiskit.synthesis import synth_qft_full
 
 from qspectral import QFTBlock, qft, simulate
+from qspectral.quantum.spectral_gates import SpectralPhaseGate
 from qspectral.conventions import apply_qft as numpy_qft
 from qspectral.errors import InvalidStateError, UnsupportedCircuitError
 from qspectral.sim.engine import compile_circuit, cuda_missing, run_circuit
@@ -512,27 +513,41 @@ def test_a_large_complex64_state_is_accepted_and_transformed():
     assert np.max(np.abs(out[0].numpy() - numpy_qft(psi))) < 1e-5
 
 
-def test_long_qfts_on_the_fast_split_path_match_numpy(monkeypatch):
-    """complex128 QFTs of FAST_SPLIT_BITS or more bits run as two FFTs and a twiddle on the CPU."""
+def test_long_qfts_run_in_place_on_the_cpu_and_match_numpy(monkeypatch):
+    """QFTs of POCKETFFT_BITS or more bits run as two in-place pocketfft passes on the CPU: on any
+    subset, inverse or not, in both precisions, one after another on the layout the last one left;
+    the caller's state is never written to."""
     import qspectral.sim.engine.executor as engine
 
     calls = []
-    real_twiddle = engine.twiddle
-    monkeypatch.setattr(engine, "twiddle", lambda *a, **k: calls.append(a[1]) or real_twiddle(*a, **k))
-    n = engine.FAST_SPLIT_BITS + 2
+    real = engine.split_fft
+    monkeypatch.setattr(engine, "split_fft", lambda *a, **k: calls.append(k["x_low_first"]) or real(*a, **k))
+    n = engine.POCKETFFT_BITS + 2
     psi = random_state(n, seed=16)
-    subset = [1, 3, *range(4, n)]  # FAST_SPLIT_BITS qubits, not contiguous, not starting at 0
+    kept = psi.copy()
+    subset = [1, 3, *range(4, n)]  # POCKETFFT_BITS qubits, not contiguous, not starting at 0
+    upper = list(range(2, n))  # contiguous above bit 0: transformed where it lies
+    phases = np.random.default_rng(3).uniform(-np.pi, np.pi, 2**n)
+    shifted = qft(n, inverse=True)
+    shifted.append(SpectralPhaseGate(phases), range(n))
+    shifted.compose(qft(n), inplace=True)  # consumes the layout the inverse QFT left
+    twice = qft(n, upper)
+    twice.compose(qft(n, upper), inplace=True)
     for circuit, expected in (
         (qft(n), numpy_qft(psi)),
         (qft(n, inverse=True), numpy_qft(psi, inverse=True)),
         (qft(n, subset), numpy_qft(psi, subset)),
+        (qft(n, upper, do_swaps=False), Statevector(psi).evolve(qft(n, upper, do_swaps=False)).data),
+        (twice, numpy_qft(numpy_qft(psi, upper), upper)),
+        (shifted, np.fft.ifft(np.exp(1j * phases) * np.fft.fft(psi))),
     ):
         calls.clear()
         out = run_circuit(circuit, psi).numpy()[0]
         assert calls and np.max(np.abs(out - expected)) < 1e-12
-        calls.clear()
         single = run_circuit(circuit, psi.astype(np.complex64), dtype=torch.complex64).numpy()[0]
-        assert not calls and np.max(np.abs(single - expected)) < 1e-5  # complex64: one FFT call
+        assert np.max(np.abs(single - expected)) < 1e-5
+    assert calls[:2] == [True, False]  # the second QFT read the rotated layout the first one left
+    assert np.array_equal(psi, kept)
 
 
 def test_a_compiled_program_is_immutable_and_runs_again_in_another_precision():

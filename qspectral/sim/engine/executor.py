@@ -22,9 +22,9 @@ allocate a state-sized workspace, so from ``LEAN_FFT_AMPLITUDES`` amplitudes a Q
 half-length FFTs and a twiddle instead: the peak is then about two states. From that size, on a
 state the engine owns (after the first step, or from the start with ``state=None``), the
 half-length FFTs run in place block by block and a final exchange of two equal halves of the bits
-is an in-place tiled transpose: the run then holds one state. (On the CPU a complex128
-QFT of ``FAST_SPLIT_BITS`` or more bits runs split too, for speed.) With autograd every
-step's output is kept for the backward pass.
+is an in-place tiled transpose: the run then holds one state. On the CPU without autograd a QFT
+of ``POCKETFFT_BITS`` or more bits runs in place (two pocketfft passes and a twiddle), faster
+and with no new state, at any size. With autograd every step's output is kept for the backward pass.
 
 **Dispatch and cache.** Each step class has its handler (``_APPLY``). The operators of constant
 steps are computed once per step, dtype and device and kept in the executor's own cache, keyed
@@ -48,7 +48,14 @@ import torch
 from qiskit.circuit import Parameter
 
 from qspectral.errors import UnsupportedCircuitError
-from qspectral.kernels.fft import IN_PLACE_BLOCK, fft_bits, fft_bits_in_place, qft_orders, twiddle
+from qspectral.kernels.fft import (
+    IN_PLACE_BLOCK,
+    fft_bits,
+    fft_bits_in_place,
+    qft_orders,
+    split_fft,
+    twiddle,
+)
 from qspectral.kernels.layout import (
     bring_high,
     bring_low,
@@ -61,7 +68,7 @@ from qspectral.kernels.layout import (
     transpose_in_place,
 )
 from qspectral.kernels.states import REAL_DTYPE
-from qspectral.kernels.threads import single_thread_if_small
+from qspectral.kernels.threads import fft_workers, single_thread_if_small, torch_threads
 from qspectral.sim.engine.binding import Resolver, step_operator
 from qspectral.sim.engine.product import product_start
 from qspectral.sim.engine.program import (
@@ -76,13 +83,15 @@ from qspectral.sim.engine.program import (
 
 #: From this many amplitudes (batch included) a QFT runs as two half-length FFTs and a twiddle:
 #: MKL's single long FFT allocates a workspace as large as the state (peak three states), the
-#: split one does not (peak two); in complex64 at some cost in time (see FAST_SPLIT_BITS).
+#: split one does not (peak two). (On the CPU without autograd, long QFTs run in place anyway:
+#: see POCKETFFT_BITS.)
 LEAN_FFT_AMPLITUDES = 2**27
-#: On the CPU a complex128 QFT of at least this many bits also runs split, because it is faster:
-#: MKL's long double-precision FFT is not cache-blocked (one thread, 2 busy cores: 24 bits 505 ms
-#: split vs 575 ms in one call, 23 bits 244 vs 272; but 22 bits 258 vs 184 and 20 bits 56 vs 25,
-#: and on two threads the single call won at every size from 16 to 24 bits).
-FAST_SPLIT_BITS = 23
+#: On the CPU without autograd a QFT of at least this many bits runs in place as two pocketfft
+#: passes and a twiddle (:func:`~qspectral.kernels.fft.split_fft`): MKL's one long FFT is
+#: single-threaded and not cache-blocked (2 idle cores, complex128: 2**18 1.2 vs 1.9 ms, 2**20
+#: 8 vs 11 ms, 2**22 29 vs 71 ms, 2**24 124 vs 330 ms; 2**16: 0.6 vs 0.5 ms), and it allocates a
+#: new state and a state-sized workspace.
+POCKETFFT_BITS = 18
 
 
 #: A gate on adjacent bits above bit ``low`` is a batch of GEMMs of width ``2**low``: fast from here.
@@ -185,9 +194,12 @@ class _Executor:
     def fft(self, wires: Sequence[int], inverse: bool, do_swaps: bool) -> None:
         read, write = qft_orders(wires, inverse=inverse, do_swaps=do_swaps)
         m = len(read)
+        if m >= POCKETFFT_BITS and self.in_place and self.state.device.type == "cpu":
+            self._fft_in_place(read, write, inverse)
+            return
         labels = self._labels(read)
         rotated = labels is not None and labels != list(range(m))
-        if m >= 2 and (rotated or self.state.numel() >= LEAN_FFT_AMPLITUDES or self._split_is_faster(m)):
+        if m >= 2 and (rotated or self.state.numel() >= LEAN_FFT_AMPLITUDES):
             if labels is None:
                 self.relayout(bring_low(self.holder, read)[1])
                 labels = list(range(m))
@@ -201,17 +213,34 @@ class _Executor:
         moved = self._fresh(fft_bits, low, m, inverse=inverse)
         self._land(low, m, moved, write)
 
-    def _split_is_faster(self, m: int) -> bool:
-        state = self.state
-        return m >= FAST_SPLIT_BITS and state.dtype == torch.complex128 and state.device.type == "cpu"
+    def _fft_in_place(self, read: list[int], write: list[int], inverse: bool) -> None:
+        """The QFT as :func:`split_fft` on the subset where it lies (in order, or as the rotation a
+        previous one left; else brought to the low bits first): in place on a state the engine
+        owns, else into one new state (the caller's is never written to)."""
+        workers = fft_workers(self.state.numel())
+        m = len(read)
+        low = min(self._position(read))
+        labels = self._labels(read, low)
+        if labels is None:
+            self.relayout(bring_low(self.holder, read)[1])
+            low, labels = 0, list(range(m))
+        rotation = labels[0]  # 0: x_L (the low half) in the lower run; else x_H there, x_L above
+        low_bits = rotation or m // 2
+        with torch_threads(1):  # torch's OpenMP threads would spin while pocketfft's threads work
+            out = split_fft(self.state, low, m, low_bits, x_low_first=not rotation, inverse=inverse,
+                            workers=workers, overwrite=self.owned)
+        if out is not self.state:
+            self._advance(out)
+        order = list(range(m)) if rotation else [*range(m - low_bits, m), *range(m - low_bits)]
+        self.holder[low : low + m] = [write[k] for k in order]
 
-    def _labels(self, read: list[int]) -> list[int] | None:
-        """Which index bit of the subset each of the low ``m`` positions holds, if they hold the
-        subset as the two halves of a rotation (``j, j+1, ..., m-1, 0, ..., j-1``), else None."""
+    def _labels(self, read: list[int], low: int = 0) -> list[int] | None:
+        """Which index bit of the subset each of the positions ``low .. low+m-1`` holds, if they
+        hold the subset as the two halves of a rotation (``j, j+1, ..., m-1, 0, ..., j-1``), else None."""
         m = len(read)
         index = {w: j for j, w in enumerate(read)}
-        labels = [index.get(w) for w in self.holder[:m]]
-        if None in labels or any(labels[p] != (labels[0] + p) % m for p in range(m)):
+        labels = [index.get(w) for w in self.holder[low : low + m]]
+        if len(labels) < m or None in labels or any(labels[p] != (labels[0] + p) % m for p in range(m)):
             return None
         return labels
 
