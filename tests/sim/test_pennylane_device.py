@@ -81,6 +81,38 @@ def test_random_qnodes_agree_with_default_qubit():
             np.testing.assert_allclose(g, r, atol=1e-10, err_msg=f"case {case}: {tape.operations}")
 
 
+def test_measurements_read_the_layout_a_long_qft_leaves():
+    """From 18 wires a QFT leaves its two halves of bits exchanged; expectation values, variances,
+    probabilities and samples read the qubits where they lie, states are put in order first."""
+    n = 18
+    wires = [f"w{j}" for j in range(n)]
+    rng = np.random.default_rng(21)
+    angles = rng.uniform(0, np.pi, n)
+    word = qml.PauliZ("w0") @ qml.PauliX("w5") @ qml.PauliY("w17")
+
+    def circuit(measurements):
+        for w, a in zip(wires, angles):
+            qml.RY(a, wires=w)
+        qml.QFT(wires=wires)
+        qml.CNOT(wires=["w3", "w12"])
+        return measurements()
+
+    def analytic():
+        return (qml.expval(word), qml.var(qml.PauliX("w9")), qml.probs(wires=["w3", "w17", "w8"]), qml.state())
+
+    ours = qml.QNode(circuit, qml.device("qspectral.engine", wires=wires))(analytic)
+    reference = qml.QNode(circuit, qml.device("lightning.qubit", wires=wires))(analytic)
+    for got, want in zip(ours, reference):
+        assert np.max(np.abs(np.asarray(got) - np.asarray(want))) < 1e-10
+    shots = 20_000
+    counts = qml.QNode(circuit, qml.device("qspectral.engine", wires=wires, shots=shots, seed=3))(
+        lambda: qml.counts(wires=["w17", "w3"]))
+    exact = qml.QNode(circuit, qml.device("lightning.qubit", wires=wires))(lambda: qml.probs(wires=["w17", "w3"]))
+    for k, p in enumerate(exact):
+        frequency = counts.get(f"{k:02b}", 0) / shots
+        assert abs(frequency - p) < 5 * np.sqrt(p * (1 - p) / shots) + 1e-12
+
+
 def test_qnode_with_hermitian_projector_and_state_prep_matches_default_qubit():
     rng = np.random.default_rng(8)
     h = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))

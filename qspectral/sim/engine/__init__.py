@@ -34,6 +34,7 @@ _EXPORTS = {
     "Program": "qspectral.sim.engine.program",
     "compile_circuit": "qspectral.sim.engine.compiler",
     "execute": "qspectral.sim.engine.executor",
+    "execute_unordered": "qspectral.sim.engine.executor",
     "run_circuit": "qspectral.sim.engine.run",
     "cuda_missing": "qspectral.sim.engine.backend",
 }

@@ -299,10 +299,16 @@ class _Executor:
             factor = factor.to(self.state.dtype).unsqueeze(-1)
         self._advance(self.state * factor)
 
-    def result(self, output_wires: Sequence[int]) -> torch.Tensor:
-        self.relayout(list(output_wires))
+    def result(self, output_wires: Sequence[int], ordered: bool = True) -> torch.Tensor | tuple[torch.Tensor, list[int]]:
+        """The final state in plain order (qubit ``q`` = bit ``q``; ``output_wires[q]`` is the wire
+        holding qubit ``q``), or unless ``ordered`` the state as it lies and the bit of each qubit."""
+        if ordered:
+            self.relayout(list(output_wires))
         self.spare = None
-        return self.state if self.owned else self.state.clone()
+        state = self.state if self.owned else self.state.clone()
+        if ordered:
+            return state
+        return state, self._position(output_wires)
 
 
 def execute(
@@ -325,6 +331,30 @@ def execute(
     return execute_owned(program, [state], values, owned=False)
 
 
+def execute_unordered(
+    program: Program,
+    state: torch.Tensor | None = None,
+    values: Mapping[Parameter, float | torch.Tensor] | None = None,
+    *,
+    dtype: torch.dtype = torch.complex128,
+    device: str | torch.device = "cpu",
+) -> tuple[torch.Tensor, list[int]]:
+    """:func:`execute` without the final permutation: ``(out, positions)``, where index bit
+    ``positions[q]`` of ``out`` holds qubit ``q``. For measurements that only need to know where
+    each qubit is (expectation values, probabilities, samples), this saves a pass over the state.
+
+    Example:
+        >>> from qspectral import qft
+        >>> from qspectral.sim.engine.compiler import compile_circuit
+        >>> out, positions = execute_unordered(compile_circuit(qft(2)))
+        >>> sorted(positions)
+        [0, 1]
+    """
+    box = [state]
+    kwargs = {"owned": True, "dtype": dtype, "device": device} if state is None else {"owned": False}
+    return execute_owned(program, box, values, ordered=False, **kwargs)
+
+
 def execute_owned(
     program: Program,
     box: list[torch.Tensor | None],
@@ -333,11 +363,13 @@ def execute_owned(
     owned: bool,
     dtype: torch.dtype = torch.complex128,
     device: str | torch.device = "cpu",
-) -> torch.Tensor:
+    ordered: bool = True,
+) -> torch.Tensor | tuple[torch.Tensor, list[int]]:
     """:func:`execute` on the state in ``box``, which it takes out (so that, when ``owned``, the
     engine holds the only reference and may overwrite and free it). ``None`` in ``box`` is
     ``|0...0>`` in ``dtype`` on ``device``: the program's first steps then run on a product state
-    (:func:`~qspectral.sim.engine.product.product_start`)."""
+    (:func:`~qspectral.sim.engine.product.product_start`). ``ordered=False``: see
+    :func:`execute_unordered`."""
     values = dict(values or {})
     missing = program.parameters - values.keys()
     if missing:
@@ -364,7 +396,7 @@ def execute_owned(
         factor = resolve.phase(program.global_phase)
         if factor is not None:
             run.phase(factor)
-        return run.result(program.output_wires)
+        return run.result(program.output_wires, ordered)
 
 
 def _factor(part: torch.Tensor, holder: list[int]) -> _Executor:

@@ -74,7 +74,8 @@ from qspectral.kernels.measurements import (
     sample_indices,
 )
 from qspectral.sim.backends import check_memory
-from qspectral.sim.engine import compile_circuit, execute
+from qspectral.sim.engine import compile_circuit, execute_unordered
+from qspectral.kernels.layout import permute_positions
 from qspectral.kernels.threads import single_thread_if_small
 from qspectral.sim.pennylane.tape import pennylane_to_circuit
 from qspectral.sim.primitives import torch_device
@@ -310,7 +311,8 @@ class EngineDevice(Device):
             vector = torch.as_tensor(np.asarray(qml.math.unwrap(vector)))
         return vector.reshape(-1, 2**n).to(device=self._torch_device, dtype=self._dtype)
 
-    def _final_state(self, tape, wire_order) -> torch.Tensor:
+    def _final_state(self, tape, wire_order) -> tuple[torch.Tensor, list[int]]:
+        """The final states as the engine left them, and the index bit holding each qubit."""
         n = len(wire_order)
         ops = tape.operations
         state = None
@@ -318,13 +320,17 @@ class EngineDevice(Device):
             state, ops = self._initial_state(ops[0], n, wire_order), ops[1:]
         program, values = self._compiled(ops, wire_order)
         bound = {self._symbol(j): self._value(v) for j, v in enumerate(values)}
-        return execute(program, state, bound, dtype=self._dtype, device=self._torch_device)
+        return execute_unordered(program, state, bound, dtype=self._dtype, device=self._torch_device)
 
     def _run(self, tape):
         wire_order = self._wire_order(tape)
-        state = self._final_state(tape, wire_order)
+        state, positions = self._final_state(tape, wire_order)
+        if not tape.shots and any(isinstance(mp, StateMeasurement) and not isinstance(mp, _POSITIONAL)
+                                  for mp in tape.measurements):  # states and density matrices: in order
+            state, positions = permute_positions(state, positions), list(range(len(positions)))
         as_torch = any(qml.math.get_interface(d) == "torch" for d in tape.data)
-        qubit_of = {w: len(wire_order) - 1 - j for j, w in enumerate(wire_order)}
+        # the index bit of each wire (PennyLane's first wire is the most significant qubit)
+        qubit_of = {w: positions[len(wire_order) - 1 - j] for j, w in enumerate(wire_order)}
         batched = tape.batch_size is not None
         if not batched and state.shape[0] > 1:
             raise InvalidStateError(f"got {state.shape[0]} states from an unbatched tape")
@@ -356,7 +362,8 @@ class EngineDevice(Device):
 
     def _sampled(self, tape, state, wire_order, qubit_of, batched: bool):
         state = _rotate(state.detach(), tape.diagonalizing_gates, qubit_of)
-        probs = marginal_probabilities(state, list(range(len(wire_order))))
+        n = len(wire_order)
+        probs = marginal_probabilities(state, [qubit_of[wire_order[n - 1 - q]] for q in range(n)])
         generator = torch.Generator(device=state.device).manual_seed(int(self._rng.integers(2**62)))
         picks = sample_indices(probs, tape.shots.total_shots, generator=generator)
         shifts = torch.arange(len(wire_order) - 1, -1, -1, device=picks.device)
@@ -376,6 +383,10 @@ class EngineDevice(Device):
             per_bin.append(values[0] if len(values) == 1 else tuple(values))
             start += shots
         return tuple(per_bin) if tape.shots.has_partitioned_shots else per_bin[0]
+
+
+#: Measurements computed from the state wherever its qubits lie (the others need it in order).
+_POSITIONAL = (ExpectationMP, VarianceMP, ProbabilityMP)
 
 
 def _rotate(state: torch.Tensor, gates: Sequence, qubit_of) -> torch.Tensor:
