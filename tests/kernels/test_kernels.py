@@ -138,6 +138,53 @@ def test_apply_qft_equals_the_numpy_reference(n):
         assert out64.dtype == torch.complex64 and np.max(np.abs(out64.numpy() - expected)) < 1e-5
 
 
+@pytest.mark.parametrize("position", [0, 1, 7, 16, 17])
+def test_one_qubit_in_place_matches_statevector(position, monkeypatch):
+    import qspectral.kernels.layout as layout
+
+    monkeypatch.setattr(layout, "ONE_QUBIT_BLOCK", 2**5)  # many blocks, some partial rows
+    n = 18
+    unitary = random_unitary(2, seed=position)
+    psi = random_state(n, seed=position, batch=(2,))
+    state = torch.from_numpy(psi.copy())
+    out = layout.one_qubit_in_place(state, torch.from_numpy(unitary.data), position)
+    assert out is state  # written in place
+    circuit = QuantumCircuit(n)
+    circuit.unitary(unitary, [position])
+    for b in range(2):
+        assert np.max(np.abs(out[b].numpy() - Statevector(psi[b]).evolve(circuit).data)) < 1e-12
+
+
+@pytest.mark.parametrize("dtype, tol", [(torch.complex128, 1e-12), (torch.complex64, 1e-5)])
+@pytest.mark.parametrize("low, num_bits, low_bits, x_low_first", [
+    (0, 6, 3, True), (0, 7, 3, True), (0, 7, 5, False), (2, 5, 2, True), (3, 6, 4, False),
+])
+def test_split_fft_equals_numpy_fft_on_the_block(low, num_bits, low_bits, x_low_first, dtype, tol):
+    from qspectral.kernels.fft import split_fft
+
+    n = low + num_bits + 2
+    psi = random_state(n, seed=num_bits, batch=(3,))
+    lower = low_bits if x_low_first else num_bits - low_bits
+    upper = num_bits - lower
+    # index of the block: x = x_L + 2**low_bits x_H, with x_L in the lower run when x_low_first
+    blocks = psi.reshape(3, 4, 2**upper, 2**lower, 2**low)
+    x = blocks.transpose(0, 1, 3, 2, 4) if not x_low_first else blocks  # axes (.., x_H, x_L, ..)
+    plain = x.reshape(3, 4, 2**num_bits, 2**low)
+    for inverse in (False, True):
+        spectrum = (np.fft.fft if inverse else np.fft.ifft)(plain, axis=2, norm="ortho")
+        # output: k_L (2**(num_bits - low_bits) values) in x_H's run, k_H in x_L's run
+        k = spectrum.reshape(3, 4, 2**low_bits, 2 ** (num_bits - low_bits), 2**low)  # axes (.., k_H, k_L, ..)
+        expected = k.transpose(0, 1, 3, 2, 4) if x_low_first else k  # runs exchanged, or in order
+        for overwrite in (False, True):
+            state = torch.from_numpy(psi.astype(np.complex64 if dtype == torch.complex64 else np.complex128))
+            before = state.clone()
+            out = split_fft(state, low, num_bits, low_bits, x_low_first=x_low_first, inverse=inverse,
+                            workers=2, overwrite=overwrite)
+            assert (out is state) == overwrite
+            assert overwrite or torch.equal(state, before)
+            assert np.max(np.abs(out.numpy().reshape(expected.shape) - expected)) < tol
+
+
 def test_block_swapping_permutation_equals_the_bitwise_one():
     import qspectral.kernels.layout as kernels
 
