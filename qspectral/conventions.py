@@ -81,15 +81,12 @@ def validate_state(
             f"which need {2**num_qubits}; pass a state of length 2**{num_qubits}"
         )
     num_qubits_of(psi.size)
-    # The squared norm in float64 over the real and imaginary parts, in one pass without
-    # temporaries for complex128 (einsum's own loop: a BLAS dot would leave OpenBLAS threads
-    # spinning against the simulator's); it is finite exactly when every amplitude is (or when one
-    # overflows: then the check below finds none).
+    # The squared norm, accumulated in float64 over the real and imaginary parts in one pass
+    # without a state-sized temporary (einsum's own buffered loop: a BLAS dot would leave OpenBLAS
+    # threads spinning against the simulator's); it is finite exactly when every amplitude is (or
+    # when one overflows: then the check below finds none).
     parts = np.ascontiguousarray(psi).view(np.float32 if psi.dtype == np.complex64 else np.float64)
-    if psi.dtype == np.complex128:
-        squared = float(np.einsum("i,i->", parts, parts))
-    else:
-        squared = float(np.sum(np.square(parts, dtype=np.float64)))
+    squared = float(np.einsum("i,i->", parts, parts, dtype=np.float64))
     if not np.isfinite(squared) and not np.all(np.isfinite(psi)):
         bad = int(np.flatnonzero(~np.isfinite(psi))[0])
         raise InvalidStateError(

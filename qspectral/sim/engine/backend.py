@@ -97,21 +97,18 @@ def _runner(device: str):
 #: the workload is built, ``(VmHWM - VmRSS before) / state``; QFT . diag . inverse QFT from a
 #: given state; 2 CPU cores):
 #:
-#: ==========  =====================  ===============================================
-#: dtype       qubits: overhead        why
-#: ==========  =====================  ===============================================
-#: complex128  24: 2.18, 26: 2.04,     the FFT's output next to the working state
-#:             27: 2.01
-#: complex64   27: 2.00, 28: 1.00      from 2**27 amplitudes FFT stages run in place;
-#:                                     an odd split ends with one buffered copy
-#: complex64   24: 3.07, 26: 3.02      below 2**27 amplitudes MKL's single long FFT
-#:                                     adds a state-sized workspace (at most 1.5 GiB)
-#: ==========  =====================  ===============================================
+#: ==========  =======================  =============================================
+#: dtype       qubits: overhead          why
+#: ==========  =======================  =============================================
+#: complex128  24: 1.08, 26: 1.02        the output state; the QFTs run in place
+#: complex64   24: 1.02, 26: 1.00,       (two pocketfft passes), the phases are
+#:             27: 1.00                  multiplied in place
+#: ==========  =======================  =============================================
 #:
-#: The factor covers every large-state case (the guard matters there); the small complex64 states
-#: exceed it by at most one 512 MiB state. An even-sized lean run needs about one state: 30 qubits
-#: in complex64 from ``|0...0>`` (``run_circuit``) peaked 8.4 GiB (1.05 states) above the 4 GiB of
-#: float32 phases the caller held, 12.7 GiB (1.59 states) in all.
+#: Circuits of gates keep a second buffer (a GEMM writes into a spare state), so the factor stays
+#: at 2.2 to cover them; an even-sized lean run needs about one state: 30 qubits in complex64 from
+#: ``|0...0>`` (``run_circuit``) peaked 8.4 GiB (1.05 states) above the 4 GiB of float32 phases
+#: the caller held, 12.7 GiB (1.59 states) in all.
 ENGINE_MEMORY_OVERHEAD = 2.2
 
 ENGINE = Backend(
