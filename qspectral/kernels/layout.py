@@ -313,6 +313,46 @@ def phase_at(
     return out
 
 
+def filter_at(
+    state: torch.Tensor, gains: torch.Tensor, target: int, controls: Sequence[int], *, in_place: bool = False
+) -> torch.Tensor:
+    """``RY(2 arccos g_k)`` on index bit ``target`` where the bits ``controls`` (``controls[0]``
+    least significant) read ``k``: ``x0, x1 <- g x0 - s x1, s x0 + g x1``, ``s = sqrt(1 - g**2)``.
+
+    ``gains`` is a real ``(2**len(controls),)`` tensor on the state's device, ``|g| <= 1`` (the
+    :class:`~qspectral.quantum.spectral_gates.SpectralFilterGate` convention: the ``|0>`` branch of
+    the target is multiplied by ``g``). Real coefficients only: no angles, no complex blocks. In
+    place (no autograd) it works slice by slice (:data:`PHASE_SLICE` amplitudes of each half), so
+    its temporaries are a few slices whatever the size of the state.
+
+    Example:
+        >>> state = torch.tensor([[0.6, 0.8, 0, 0]], dtype=torch.complex128)   # target bit 1, control bit 0
+        >>> filter_at(state, torch.tensor([1.0, 0.0], dtype=torch.float64), 1, [0]).real.tolist()
+        [[0.6, 0.0, 0.0, 0.8]]
+    """
+    batch, length = state.shape
+    n = length.bit_length() - 1
+    real = state.real.dtype
+    axis = n - target  # the target's axis of the (batch, 2, ..., 2) view
+    g = _phase_view(gains.to(real), n, controls).select(axis, 0)  # broadcasts against one half
+    out = state if in_place else state.clone()
+    view = out.view((batch,) + (2,) * n)
+    x0, x1 = view.select(axis, 0), view.select(axis, 1)
+    if not in_place or state.requires_grad:
+        s = (1 - g.square()).clamp_(min=0).sqrt()
+        return torch.stack([g * x0 - s * x1, s * x0 + g * x1], dim=axis).reshape(batch, length)
+    lead = max(0, n - 1 - (PHASE_SLICE.bit_length() - 1))  # fixed high dims of a half per slice
+    for high in range(2**lead):
+        index = (slice(None), *((high >> (lead - 1 - t)) & 1 for t in range(lead)))
+        gain = g[tuple(0 if g.shape[i] == 1 else b for i, b in enumerate(index))]
+        sine = (1 - gain.square()).clamp_(min=0).sqrt_()
+        a, b = x0[index], x1[index]
+        kept = a * sine
+        a.mul_(gain).sub_(b * sine)
+        b.mul_(gain).add_(kept)
+    return out
+
+
 def multiplexed_at(
     state: torch.Tensor, blocks: torch.Tensor, target: int, controls: Sequence[int], *, out: torch.Tensor | None = None
 ) -> torch.Tensor:

@@ -12,8 +12,8 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
 4. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
-   wires, so the result is the same unitary. A parameterised gate, and a ``phase`` op (a spectral
-   gate's array), are steps of their own; every other step's operator is multiplied out here, in
+   wires, so the result is the same unitary. A parameterised gate, and a ``phase`` or ``filter`` op (a
+   spectral gate's array), are steps of their own; every other step's operator is multiplied out here, in
    numpy (:mod:`~qspectral.sim.engine.matrices`), so running a program builds no per-gate matrix.
 
 :meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT. Compiled
@@ -41,6 +41,7 @@ from qspectral.sim.engine.program import (
     DiagonalStep,
     FFTStep,
     MatrixStep,
+    FilterStep,
     MultiplexedStep,
     Op,
     PhaseStep,
@@ -141,6 +142,8 @@ class _Group:
             self.cls = MultiplexedStep
         elif op.kind == "phase":
             self.cls = PhaseStep
+        elif op.kind == "filter":
+            self.cls = FilterStep
         else:
             self.cls = DiagonalStep if op.is_diagonal else MatrixStep
         self.members = [] if self.cls is FFTStep else [op]
@@ -148,7 +151,7 @@ class _Group:
     def join_cost(self, op: Op, max_fused: int) -> tuple | None:
         """How good it is to add ``op`` here (lower is better), or None when it may not join
         (a parameterised gate is a step of its own, so constant steps multiply out at compile time)."""
-        if self.cls in (FFTStep, MultiplexedStep, PhaseStep) or not (op.is_constant and self.op.is_constant):
+        if self.cls in (FFTStep, MultiplexedStep, PhaseStep, FilterStep) or not (op.is_constant and self.op.is_constant):
             return None
         union = len(set(self.wires) | set(op.wires))
         growth = union - len(self.wires)
@@ -170,7 +173,7 @@ class _Group:
             return FFTStep(wires, inverse=self.op.inverse, do_swaps=self.op.do_swaps)
         operator = None
         if self.op.is_constant:
-            if self.cls is MultiplexedStep:
+            if self.cls in (MultiplexedStep, PhaseStep, FilterStep):  # the op's own array
                 operator = self.op.constant
             elif self.cls is DiagonalStep:
                 operator = fused_diagonal(wires, self.members)

@@ -60,6 +60,7 @@ from qspectral.kernels.layout import (
     bring_high,
     bring_low,
     diagonal_at,
+    filter_at,
     is_contiguous_block,
     matrix_at,
     one_qubit_in_place,
@@ -75,6 +76,7 @@ from qspectral.sim.engine.product import product_start
 from qspectral.sim.engine.program import (
     DiagonalStep,
     FFTStep,
+    FilterStep,
     MatrixStep,
     MultiplexedStep,
     PhaseStep,
@@ -194,6 +196,13 @@ class _Executor:
     def phases(self, phases: torch.Tensor, wires: Sequence[int]) -> None:
         in_place = self.in_place and self.owned
         new = phase_at(self.state, phases.to(self.state.device), self._position(wires), in_place=in_place)
+        if new is not self.state:
+            self._advance(new)
+
+    def filter(self, gains: torch.Tensor, wires: Sequence[int]) -> None:
+        positions = self._position(wires)
+        new = filter_at(self.state, gains.to(self.state.device), positions[0], positions[1:],
+                        in_place=self.in_place and self.owned)
         if new is not self.state:
             self._advance(new)
 
@@ -446,6 +455,7 @@ _APPLY = {
     DiagonalStep: lambda run, step, operators: run.diagonal(operators(step), step.wires),
     MultiplexedStep: lambda run, step, operators: run.multiplexed(operators(step), step.wires),
     PhaseStep: lambda run, step, operators: run.phases(_shared(step.members[0].constant), step.wires),
+    FilterStep: lambda run, step, operators: run.filter(_shared(step.members[0].constant), step.wires),
 }
 
 

@@ -6,8 +6,7 @@ Wires are storage qubits. QFT blocks (:class:`~qspectral.quantum.qft.QFTBlock` a
 :class:`~qiskit.circuit.ParameterExpression`); ``mcphase`` and ``DiagonalGate`` (and ``UCRZGate``)
 become diagonals; ``UCRYGate``, ``UCRXGate`` and ``UCGate`` uniformly controlled (multiplexed)
 gates; qspectral's ``SpectralPhaseGate`` a ``phase`` op holding its array (never its
-``DiagonalGate`` definition; a ``SpectralFilterGate`` is expanded into one of those between
-one-qubit gates by its definition); other gates with a matrix (``UnitaryGate``, library gates, on at most ``MAX_MATRIX_QUBITS``
+``DiagonalGate`` definition) and ``SpectralFilterGate`` a ``filter`` op holding its gains; other gates with a matrix (``UnitaryGate``, library gates, on at most ``MAX_MATRIX_QUBITS``
 qubits) are applied through it, and the rest (custom gates, approximate QFTs, ...) are expanded
 through their ``definition``. Global phases are summed. ``swap`` gates are not executed: they
 exchange which wire holds which qubit, and the program ends with one relabelling of the index bits.
@@ -41,7 +40,7 @@ from qiskit.circuit.library import (
 from qspectral.errors import UnsupportedCircuitError
 from qspectral.kernels.gate_table import GATE_PARAMS
 from qspectral.quantum.qft import QFTBlock
-from qspectral.quantum.spectral_gates import SpectralPhaseGate
+from qspectral.quantum.spectral_gates import SpectralFilterGate, SpectralPhaseGate
 from qspectral.sim.engine.program import Number, Op
 
 #: A gate with a matrix but more qubits than this is expanded through its definition if it has one.
@@ -148,6 +147,8 @@ def flatten(circuit: QuantumCircuit) -> tuple[list[Op], list[Number], list[int]]
                 ops.append(Op("qft", name, wires, inverse=qft[0], do_swaps=qft[1]))
             elif isinstance(op, SpectralPhaseGate):  # its phase array, never its DiagonalGate definition
                 ops.append(Op("phase", name, wires, constant=op.phases))
+            elif isinstance(op, SpectralFilterGate):  # its gains, never its definition
+                ops.append(Op("filter", name, wires, constant=op.gains))
             elif not _native(op):
                 expand(op, local, wires)
             elif name == "mcphase":

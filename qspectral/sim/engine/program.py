@@ -128,6 +128,15 @@ class PhaseStep(Step):
     kind: ClassVar[str] = "phase"
 
 
+@dataclass(frozen=True, eq=False)
+class FilterStep(Step):
+    """``RY(2 arccos g_k)`` on ``wires[0]`` where ``wires[1:]`` read ``k`` (``wires[1]`` least
+    significant): its single member's ``constant`` is the real ``gains`` array, applied as
+    ``x0, x1 <- g x0 - s x1, s x0 + g x1`` with ``s = sqrt(1 - g**2)`` (no angles, no blocks)."""
+
+    kind: ClassVar[str] = "filter"
+
+
 @dataclass(frozen=True)
 class Program:
     """A compiled circuit: ``steps`` on wires, the circuit's global phase, and where qubits end up.
