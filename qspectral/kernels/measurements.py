@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,6 +72,18 @@ class PauliSum:
             zs.append(z)
         return cls(tuple(xs), tuple(zs), np.asarray(coeffs, dtype=np.complex128).reshape(len(xs)))
 
+    def moved(self, positions: Sequence[int]) -> PauliSum:
+        """The same sum on a state whose index bit ``positions[q]`` holds qubit ``q``.
+
+        Example:
+            >>> PauliSum.from_labels(["XZ"], [1.0]).moved([1, 0]).x     # X on qubit 1, now at bit 0
+            (1,)
+        """
+        def move(mask: int) -> int:
+            return sum(1 << p for q, p in enumerate(positions) if mask >> q & 1)
+
+        return PauliSum(tuple(move(x) for x in self.x), tuple(move(z) for z in self.z), self.coeffs)
+
     @property
     def is_real(self) -> bool:
         """True when every coefficient is real (the sum is Hermitian)."""
@@ -106,88 +120,118 @@ def _split_view(tensor: torch.Tensor, n: int, qubits) -> tuple[torch.Tensor, dic
     return tensor.reshape(shape + [2**top]), dim_of
 
 
-def _sum(values: torch.Tensor, dims: list[int]) -> torch.Tensor:
-    """``values.sum(dims)``, one dim at a time from the outermost: torch sums rows of a contiguous
-    tensor fast, but a reduction over several dims with short kept or summed dims between them
-    (the layout of a split state) can be ~10x slower."""
-    for d in sorted(dims):
-        values = values.sum(dim=d, keepdim=True)
-    return values.squeeze(dims) if dims else values
-
-
-def _signed_sum(values: torch.Tensor, z_dims: list[int]) -> torch.Tensor:
-    """``sum values * prod_{d in z_dims} (-1)**index_d`` over all but the batch dim: ``(batch,)``."""
-    others = [d for d in range(1, values.dim()) if d not in z_dims]
-    reduced = _sum(values, others)  # (batch,) + (2,)*len(z_dims)
-    while reduced.dim() > 1:
-        reduced = reduced.select(-1, 0) - reduced.select(-1, 1)
-    return reduced
-
-
 def _probabilities(state: torch.Tensor) -> torch.Tensor:
     """``|psi|^2`` elementwise (real dtype): ``re**2 + im**2``, ~10x faster than a sum over a trailing
     dim of 2 of the real view."""
     return state.real.square() + state.imag.square()
 
 
-def _diagonal_terms(state: torch.Tensor, n: int, z_of: dict[int, list[int]]) -> dict[int, torch.Tensor]:
-    """``sum_i |psi_i|^2 (-1)**popcount(i & z)`` of the terms ``{t: z qubits}``: sums of the blocks
-    that fix the Z bits, then the signs.
+def _parity_signs(bits: int, masks: Sequence[int], dtype: torch.dtype, device) -> torch.Tensor:
+    """``(2**bits, T)``: column ``t`` is ``(-1)**popcount(j & masks[t])`` for ``j < 2**bits``."""
+    j = torch.arange(2**bits, device=device)
+    columns = []
+    for mask in masks:
+        parity = torch.zeros_like(j)
+        for b in range(bits):
+            if mask >> b & 1:
+                parity ^= (j >> b) & 1
+        columns.append(1 - 2 * parity)
+    return torch.stack(columns, dim=1).to(dtype)
 
-    When every Z qubit is >= 6 the blocks are runs of >= 64 amplitudes: their squared norms are read
-    from the state itself (one pass, no temporary); otherwise torch would reduce runs of a few
-    numbers (~10x slower), so those terms sum ``|psi|^2``, computed once for all of them.
-    """
-    values, probs = {}, None
-    for t, z_qubits in z_of.items():
-        if min(z_qubits, default=n) >= 6:
-            real = torch.view_as_real(state).reshape(state.shape[0], -1)
-            view, dim_of = _split_view(real, n + 1, [q + 1 for q in z_qubits])
-            z_dims = [dim_of[q + 1] for q in z_qubits]
-            others = [d for d in range(1, view.dim()) if d not in z_dims]
-            values[t] = _signed_sum(torch.linalg.vector_norm(view, dim=others, keepdim=True).square(), z_dims)
-        else:
-            probs = _probabilities(state) if probs is None else probs
-            view, dim_of = _split_view(probs, n, z_qubits)
-            values[t] = _signed_sum(view, [dim_of[q] for q in z_qubits])
+
+def _sum(values: torch.Tensor, dims: list[int]) -> torch.Tensor:
+    """``values.sum(dims)`` (kept as size-1 dims), one dim at a time from the outermost: torch sums
+    rows of a contiguous tensor fast, but a reduction over several dims with short kept or summed
+    dims between them (the layout of a split state) can be ~10x slower."""
+    for d in sorted(dims):
+        values = values.sum(dim=d, keepdim=True)
     return values
+
+
+def _marginal(values: torch.Tensor, bits: int, qubits: list[int]) -> torch.Tensor:
+    """``(batch, 2**k)``: ``values`` (``(batch, 2**bits)``) summed over every bit but ``qubits``
+    (bit ``j`` of the result is ``qubits[j]``, ascending); the outermost and the contiguous innermost
+    blocks are summed first (fast reductions)."""
+    view, dim_of = _split_view(values, bits, qubits)
+    kept = set(dim_of.values())
+    return _sum(view, [d for d in range(1, view.dim()) if d not in kept]).reshape(values.shape[0], 2 ** len(qubits))
+
+
+def _apply_signs(marginal: torch.Tensor, qubits: list[int], masks: Sequence[int]) -> torch.Tensor:
+    """``(batch, T)``: the signed sums ``sum_u marginal[:, u] (-1)**popcount(u & mask_t)`` of a
+    :func:`_marginal` over ``qubits``, for every mask (a subset of ``qubits``) at once."""
+    compressed = [sum(1 << j for j, q in enumerate(qubits) if mask >> q & 1) for mask in masks]
+    real = marginal.real.dtype if marginal.is_complex() else marginal.dtype
+    return marginal @ _parity_signs(len(qubits), compressed, real, marginal.device).to(marginal.dtype)
+
+
+def _signed_sums(values: torch.Tensor, masks: Sequence[int]) -> torch.Tensor:
+    """``(batch, T)``: ``sum_i values[:, i] (-1)**popcount(i & masks[t])`` for every mask at once:
+    one reduction to the bits any mask has, then a small product with the signs (a GEMM over the
+    whole index is ~7x slower than the sums)."""
+    bits = values.shape[1].bit_length() - 1
+    qubits = _qubits(functools.reduce(operator.or_, masks, 0), bits)
+    return _apply_signs(_marginal(values, bits, qubits), qubits, masks)
+
+
+def _diagonal_terms(state: torch.Tensor, n: int, z_masks: Sequence[int]) -> torch.Tensor:
+    """``(batch, T)``: ``sum_i |psi_i|^2 (-1)**popcount(i & z_t)``. When every Z qubit is >= 6 the
+    blocks between them are runs of >= 64 amplitudes, whose squared norms are read from the state
+    itself (one pass, no temporary); otherwise from ``|psi|^2`` (torch would reduce runs of a few
+    numbers ~10x slower)."""
+    qubits = _qubits(functools.reduce(operator.or_, z_masks, 0), n)
+    if min(qubits, default=n) < 6:
+        return _signed_sums(_probabilities(state), z_masks)
+    real = torch.view_as_real(state).reshape(state.shape[0], -1)  # bit 0: real or imaginary part
+    view, dim_of = _split_view(real, n + 1, [q + 1 for q in qubits])
+    kept = set(dim_of.values())
+    others = [d for d in range(1, view.dim()) if d not in kept]
+    norms = torch.linalg.vector_norm(view, dim=others, keepdim=True).square().reshape(state.shape[0], -1)
+    return _apply_signs(norms, qubits, z_masks)
+
+
+def _pair_products(state: torch.Tensor, conj: torch.Tensor, n: int, x_qubits: list[int]) -> torch.Tensor:
+    """``conj(psi[i ^ x]) psi[i]`` for every ``i`` whose bit ``h`` (the top X qubit) is 0, as a
+    ``(batch, 2**(n-1))`` tensor indexed by ``i`` without bit ``h``: one pass over the state.
+
+    The other X qubits' index flip is read as slices (for each value ``b`` of those bits, the low
+    half's block at ``b`` meets the high half's block at ``~b``), written into one output; with
+    autograd, as a flip of the high half (differentiable). ``conj`` is ``state.conj()``, resolved.
+    """
+    h, rest = x_qubits[-1], x_qubits[:-1]
+    view, dim_of = _split_view(state, n, x_qubits)
+    low = view.select(dim_of[h], 0)
+    high = _split_view(conj, n, x_qubits)[0].select(dim_of[h], 1)
+    dim = {q: d - (d > dim_of[h]) for q, d in dim_of.items() if q != h}  # dims after the select
+    batch = max(state.shape[0], conj.shape[0])
+    if torch.is_grad_enabled() and (state.requires_grad or conj.requires_grad):
+        flipped = high.flip([dim[q] for q in rest]) if rest else high
+        return (flipped * low).reshape(batch, -1)
+    product = torch.empty((batch,) + tuple(low.shape[1:]), dtype=state.dtype, device=state.device)
+    for bits in range(2 ** len(rest)):
+        lo, hi, out = low, high, product
+        for k, q in enumerate(rest):
+            b = bits >> k & 1
+            lo, hi, out = lo.narrow(dim[q], b, 1), hi.narrow(dim[q], 1 - b, 1), out.narrow(dim[q], b, 1)
+        torch.mul(hi, lo, out=out)
+    return product.view(batch, -1)
 
 
 def _flip_terms(state: torch.Tensor, conj: torch.Tensor, n: int, x: int, x_qubits: list[int],
-                terms: dict[int, tuple[list[int], int]]) -> dict[int, torch.Tensor]:
-    """``<psi|P_t|psi>`` (real part) of the terms ``{t: (z qubits, z mask)}`` sharing the X mask ``x``.
+                z_masks: Sequence[int]) -> torch.Tensor:
+    """``<psi|P_t|psi>`` (real part), ``(batch, T)``, of the terms with Z masks ``z_masks`` sharing the X mask ``x``.
 
     Pairs ``i`` (bit ``h`` = 0, ``h`` the top X qubit) with ``i ^ x``: ``sum_i conj(psi[i^x]) s(i)
-    psi[i] = S + (-1)**ny conj(S)``, ``S`` the sum over that half. The other X qubits' index flip is
-    read as slices, not copied: for each value ``b`` of those bits, the block of the low half at
-    ``b`` meets the block of the high half at ``~b``; each block product is reduced at once to the
-    Z bits that stay (no flipped copy of the state). ``conj`` is ``state.conj()``, resolved once
-    for all groups (so no product resolves a conjugate view).
+    psi[i] = S + (-1)**ny conj(S)``, ``S`` the signed sum over that half, for every term from one
+    pass of pair products (:func:`_pair_products`) and one GEMM (:func:`_signed_sums`).
     """
-    h, rest = x_qubits[-1], x_qubits[:-1]
-    view, dim_of = _split_view(state, n, set(x_qubits).union(*(z for z, _ in terms.values())))
-    low = view.select(dim_of[h], 0)
-    high = _split_view(conj, n, dim_of)[0].select(dim_of[h], 1)
-    dim = {q: d - (d > dim_of[h]) for q, d in dim_of.items() if q != h}  # dims after the select
-    kept = sorted({q for z, _ in terms.values() for q in z if q != h and q not in rest}, key=dim.get)
-    others = [d for d in range(1, low.dim()) if d not in {dim[q] for q in kept}]
-    halves = {t: 0 for t in terms}
-    for bits in range(2 ** len(rest)):
-        lo, hi = low, high
-        for k, q in enumerate(rest):
-            b = bits >> k & 1
-            lo, hi = lo.narrow(dim[q], b, 1), hi.narrow(dim[q], 1 - b, 1)
-        block = _sum(hi * lo, others)  # (batch,) + (2,)*len(kept)
-        for t, (z_qubits, _) in terms.items():
-            sign = (-1) ** sum(bits >> k & 1 for k, q in enumerate(rest) if q in z_qubits)
-            part = _signed_sum(block, [1 + kept.index(q) for q in z_qubits if q in kept])
-            halves[t] = halves[t] + sign * part
-    values = {}
-    for t, (_, z) in terms.items():
-        ny = bin(x & z).count("1")
-        half = halves[t]
-        values[t] = ((half + (-1) ** ny * half.conj()) * 1j**ny).real
-    return values
+    h = x_qubits[-1]
+    below = 2**h - 1
+    reduced = [(z & below) | ((z >> (h + 1)) << h) for z in z_masks]  # the signs on i without bit h
+    half = _signed_sums(_pair_products(state, conj, n, x_qubits), reduced)
+    ny = torch.tensor([bin(x & z).count("1") for z in z_masks], device=state.device)
+    flip = (1 - 2 * (ny % 2)).to(half.real.dtype)  # (-1)**ny
+    return ((half + flip * half.conj()) * torch.pow(1j, ny).to(half.dtype)).real
 
 
 def _sign(z_axes: list[int], n: int, dtype: torch.dtype, device) -> torch.Tensor:
@@ -205,9 +249,9 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
 
     Real (the state's real dtype) when every coefficient is real, else complex. Terms sharing an
     X mask share one pass that pairs ``i`` with ``i ^ x`` and reads each pair once (half the
-    state), as block products of slices (no flipped copy), each reduced to the few Z bits the
-    terms need; diagonal terms are signed block sums of ``|psi|^2``. No ``2**n x 2**n`` matrix;
-    the temporaries peak at 1.5 states (one conjugated copy, one half-state product).
+    state, slices of it: no flipped copy) and one GEMM that applies every term's Z signs; the
+    diagonal terms share one ``|psi|^2`` and one GEMM. No ``2**n x 2**n`` matrix; the temporaries
+    peak at 1.5 states (one conjugated copy, one half-state product).
 
     Example:
         >>> import torch
@@ -216,23 +260,23 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
         [1.0000000000000002]
     """
     n = _qubits_of(state)
-    total = torch.zeros(state.shape[0], dtype=state.real.dtype if paulis.is_real else state.dtype,
-                        device=state.device)
+    for x, z in zip(paulis.x, paulis.z):
+        _qubits(x | z, n)  # a clear error for a qubit beyond the state
     groups: dict[int, list[int]] = {}
     for t, x in enumerate(paulis.x):
         groups.setdefault(x, []).append(t)
     conj = state.conj().resolve_conj() if any(paulis.x) else None  # one copy: products without conj copies
+    values = torch.zeros((state.shape[0], len(paulis.x)), dtype=state.real.dtype, device=state.device)
     for x, terms in groups.items():
-        z_qubits = {t: _qubits(paulis.z[t], n) for t in terms}
-        x_qubits = _qubits(x, n)
-        if not x_qubits:
-            values = _diagonal_terms(state, n, z_qubits)
+        z_masks = [paulis.z[t] for t in terms]
+        if x:
+            group = _flip_terms(state, conj, n, x, _qubits(x, n), z_masks)
         else:
-            values = _flip_terms(state, conj, n, x, x_qubits, {t: (z_qubits[t], paulis.z[t]) for t in terms})
-        for t in terms:
-            coeff = paulis.coeffs[t]
-            total = total + (values[t] * coeff.real if paulis.is_real else values[t] * complex(coeff))
-    return total
+            group = _diagonal_terms(state, n, z_masks)
+        values = values.index_copy(1, torch.tensor(terms, device=state.device), group)
+    coeffs = paulis.coeffs.real if paulis.is_real else paulis.coeffs
+    weights = torch.as_tensor(coeffs, device=state.device).to(values.dtype if paulis.is_real else state.dtype)
+    return values.to(weights.dtype) @ weights
 
 
 def apply_pauli_sum(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:

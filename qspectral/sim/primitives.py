@@ -49,8 +49,8 @@ from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qspectral.errors import BackendUnavailableError, InvalidParameterError, UnsupportedCircuitError
 from qspectral.kernels.measurements import PauliSum, marginal_probabilities, pauli_expectation, sample_indices
 from qspectral.sim.backends import check_memory
-from qspectral.sim.engine import run_circuit
-from qspectral.kernels.threads import single_thread_if_small
+from qspectral.sim.engine import compile_circuit, execute_unordered
+from qspectral.kernels.threads import SMALL_PASS, single_thread_if_small
 
 __all__ = ["EngineEstimator", "EngineSampler", "torch_device"]
 
@@ -106,16 +106,18 @@ def _split_final_measurements(circuit: QuantumCircuit) -> tuple[QuantumCircuit, 
     return unitary, measured
 
 
-def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device) -> torch.Tensor:
-    """The final states for every parameter set of ``bindings`` (flattened), ``(max(size, 1), 2**n)``."""
+def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device) -> tuple[torch.Tensor, list[int]]:
+    """The final states for every parameter set of ``bindings`` (flattened), ``(max(size, 1), 2**n)``,
+    as the engine left them, and the index bit of each qubit (no final permutation: the
+    measurements read the qubits where they lie)."""
     params = list(circuit.parameters)
     values = {}
     if params:
         flat = bindings.as_array(params).reshape(-1, len(params))
         values = {p: torch.from_numpy(np.ascontiguousarray(flat[:, j], dtype=np.float64)) for j, p in enumerate(params)}
     with torch.no_grad():
-        states = run_circuit(circuit, parameters=values, dtype=dtype, device=device)
-    return states.expand(max(bindings.size, 1), -1)  # one row per parameter set, even without parameters
+        states, positions = execute_unordered(compile_circuit(circuit), None, values, dtype=dtype, device=device)
+    return states.expand(max(bindings.size, 1), -1), positions  # one row per parameter set, even without parameters
 
 
 def _check_memory(circuit: QuantumCircuit, dtype: torch.dtype) -> None:
@@ -180,7 +182,7 @@ class EngineEstimator(BaseEstimatorV2):
 
     def _run_pub(self, pub: EstimatorPub) -> PubResult:
         rng = np.random.default_rng(self._seed)
-        states = _states(pub.circuit, pub.parameter_values, self._dtype, self._device)
+        states, positions = _states(pub.circuit, pub.parameter_values, self._dtype, self._device)
         shape = pub.shape
         state_index = np.broadcast_to(np.arange(states.shape[0]).reshape(pub.parameter_values.shape), shape)
         obs_index = np.broadcast_to(np.arange(pub.observables.size).reshape(pub.observables.shape), shape)
@@ -198,10 +200,10 @@ class EngineEstimator(BaseEstimatorV2):
                     )
             if not labels:
                 continue
-            paulis = PauliSum.from_labels(labels, coeffs)
+            paulis = PauliSum.from_labels(labels, coeffs).moved(positions)
             every = len(rows) == states.shape[0]  # rows are sorted and distinct: all of them, in order
             chosen = states if every else states[torch.as_tensor(rows, device=states.device)]
-            with single_thread_if_small(chosen.device, chosen.numel()):
+            with single_thread_if_small(chosen.device, chosen.numel(), limit=SMALL_PASS):
                 values = pauli_expectation(chosen, paulis)
             evs[where] = values.real.double().cpu().numpy()[inverse.reshape(-1)]
         if pub.precision != 0:
@@ -246,8 +248,8 @@ class EngineSampler(BaseSamplerV2):
         shape = pub.parameter_values.shape
         data = {}
         if qubits:
-            states = _states(unitary, pub.parameter_values, self._dtype, self._device)
-            probs = marginal_probabilities(states, qubits)
+            states, positions = _states(unitary, pub.parameter_values, self._dtype, self._device)
+            probs = marginal_probabilities(states, [positions[q] for q in qubits])
             generator = torch.Generator(device=states.device).manual_seed(int(rng.integers(2**62)))
             picks = sample_indices(probs, pub.shots, generator=generator).cpu().numpy()  # bit j = qubits[j]
         for creg in circuit.cregs:

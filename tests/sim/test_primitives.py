@@ -70,6 +70,35 @@ def test_random_pubs_agree_with_statevector_estimator():
         np.testing.assert_array_equal(g.data.stds, r.data.stds)
 
 
+def test_primitives_read_the_layout_a_long_qft_leaves():
+    """From 18 qubits the engine's QFT leaves its halves of bits exchanged: the estimator's Pauli
+    masks and the sampler's bits follow the qubits there (against Aer's estimator and the exact
+    distribution)."""
+    from qiskit_aer.primitives import EstimatorV2 as AerEstimator
+
+    n = 18
+    rng = np.random.default_rng(5)
+    qc = QuantumCircuit(n)
+    for q in range(n):
+        qc.ry(rng.uniform(0, np.pi), q)
+    qc.append(QFTGate(n), range(n))
+    qc.cx(2, 15)
+    observable = SparsePauliOp(["Z" + "I" * (n - 1), "I" * 10 + "XIZIIYII", "I" * (n - 3) + "XXZ"], [0.7, -1.1, 0.4])
+    ours = EngineEstimator().run([(qc, observable)]).result()[0].data.evs
+    reference = AerEstimator().run([(qc.decompose(["qft"]), observable)]).result()[0].data.evs
+    assert abs(float(ours) - float(reference)) < 1e-10
+    measured = qc.copy()
+    creg = ClassicalRegister(3, "c")
+    measured.add_register(creg)
+    measured.measure([17, 0, 9], creg)
+    shots = 20_000
+    counts = EngineSampler(seed=4).run([measured], shots=shots).result()[0].data.c.get_counts()
+    probs = Statevector(qc.decompose(["qft"])).probabilities([17, 0, 9])  # index bit j = the j-th listed qubit = clbit j
+    for k, p in enumerate(probs):
+        frequency = counts.get(format(k, "03b"), 0) / shots
+        assert abs(frequency - p) < 5 * np.sqrt(p * (1 - p) / shots) + 1e-12
+
+
 def test_precision_adds_seeded_noise_of_that_size():
     qc = QuantumCircuit(2)
     qc.h(0)
