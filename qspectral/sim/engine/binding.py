@@ -25,7 +25,7 @@ import torch
 from qiskit.circuit import ParameterExpression
 
 from qspectral.kernels.gates import gate_matrix
-from qspectral.sim.engine.program import DiagonalStep, Number, Step
+from qspectral.sim.engine.program import DiagonalStep, LayerStep, Number, Step
 
 _TORCH_FUNCTIONS = {
     "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin, "acos": torch.acos,
@@ -83,6 +83,8 @@ def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> 
     """
     if step.operator is not None:
         return torch.as_tensor(step.operator, device=device).to(dtype)
+    if isinstance(step, LayerStep):
+        return _layer_matrix(step, resolve, dtype, device)
     (op,) = step.members
     params = [resolve(p) for p in op.params]
     if op.name == "mcphase":
@@ -91,3 +93,21 @@ def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> 
         return torch.cat([ones, phase], dim=-1)
     matrix = gate_matrix(op.name, params, dtype=dtype, device=device)
     return torch.diagonal(matrix, dim1=-2, dim2=-1) if isinstance(step, DiagonalStep) else matrix
+
+
+def _layer_matrix(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
+    """The Kronecker product over ``step.wires`` (``wires[0]`` least significant) of each wire's
+    one-qubit gates multiplied in order; batched when a parameter is."""
+    per_wire: dict[int, torch.Tensor] = {}
+    for op in step.members:
+        if op.constant is not None:
+            matrix = torch.as_tensor(op.constant, device=device).to(dtype)
+        else:
+            matrix = gate_matrix(op.name, [resolve(p) for p in op.params], dtype=dtype, device=device)
+        (wire,) = op.wires
+        per_wire[wire] = matrix if wire not in per_wire else matrix @ per_wire[wire]
+    product = per_wire[step.wires[0]]
+    for wire in step.wires[1:]:  # the next wire is the next more significant bit
+        high = per_wire[wire]
+        product = (high[..., :, None, :, None] * product[..., None, :, None, :]).flatten(-4, -3).flatten(-2, -1)
+    return product

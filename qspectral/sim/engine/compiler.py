@@ -12,8 +12,10 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
 4. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
-   wires, so the result is the same unitary. A parameterised gate, and a ``phase`` or ``filter`` op (a
-   spectral gate's array), are steps of their own; every other step's operator is multiplied out here, in
+   wires, so the result is the same unitary. One-qubit gates next to a parameterised one form a ``layer``
+   step (up to ``max_fused`` wires; its matrix is built at run time from the parameter values); a
+   parameterised multi-qubit gate, and a ``phase`` or ``filter`` op (a spectral gate's array),
+   are steps of their own; every other step's operator is multiplied out here, in
    numpy (:mod:`~qspectral.sim.engine.matrices`), so running a program builds no per-gate matrix.
 
 :meth:`Program.describe` lists the steps, so a test can check that a QFT ran as an FFT. Compiled
@@ -42,6 +44,7 @@ from qspectral.sim.engine.program import (
     FFTStep,
     MatrixStep,
     FilterStep,
+    LayerStep,
     MultiplexedStep,
     Op,
     PhaseStep,
@@ -129,6 +132,11 @@ def recognise_qfts(ops: list[Op]) -> tuple[list[Op], list[float]]:
     return out, [phase_of[i] for i in sorted(involved) if phase_of.get(i)]
 
 
+def _one_qubit_gate(op: Op) -> bool:
+    """A one-qubit standard gate (parameterised or not): it may join a :class:`LayerStep`."""
+    return op.kind == "gate" and len(op.wires) == 1
+
+
 class _Group:
     """A step being built: its class (a diagonal group becomes a matrix one when a gate joins),
     wires and members; :meth:`freeze` makes the immutable step."""
@@ -144,6 +152,8 @@ class _Group:
             self.cls = PhaseStep
         elif op.kind == "filter":
             self.cls = FilterStep
+        elif _one_qubit_gate(op) and not op.is_constant:
+            self.cls = LayerStep
         else:
             self.cls = DiagonalStep if op.is_diagonal else MatrixStep
         self.members = [] if self.cls is FFTStep else [op]
@@ -151,6 +161,11 @@ class _Group:
     def join_cost(self, op: Op, max_fused: int) -> tuple | None:
         """How good it is to add ``op`` here (lower is better), or None when it may not join
         (a parameterised gate is a step of its own, so constant steps multiply out at compile time)."""
+        if self.cls is LayerStep:  # one-qubit gates, parameterised or not, up to max_fused wires
+            union = len(set(self.wires) | set(op.wires))
+            if not _one_qubit_gate(op) or union > max_fused:
+                return None
+            return (union > len(self.wires), 1, union - len(self.wires))
         if self.cls in (FFTStep, MultiplexedStep, PhaseStep, FilterStep) or not (op.is_constant and self.op.is_constant):
             return None
         union = len(set(self.wires) | set(op.wires))
@@ -164,13 +179,15 @@ class _Group:
     def add(self, op: Op) -> None:
         self.members.append(op)
         self.wires.extend(w for w in op.wires if w not in self.wires)
-        if not op.is_diagonal:
+        if not op.is_diagonal and self.cls is not LayerStep:
             self.cls = MatrixStep
 
     def freeze(self) -> Step:
         wires = tuple(self.wires)
         if self.cls is FFTStep:
             return FFTStep(wires, inverse=self.op.inverse, do_swaps=self.op.do_swaps)
+        if self.cls is LayerStep:  # built from the parameter values at run time
+            return LayerStep(wires, tuple(self.members))
         operator = None
         if self.op.is_constant:
             if self.cls in (MultiplexedStep, PhaseStep, FilterStep):  # the op's own array

@@ -71,7 +71,7 @@ from qspectral.kernels.layout import diagonal_at, is_contiguous_block, matrix_at
 from qspectral.kernels.states import REAL_DTYPE
 from qspectral.sim.engine.binding import Resolver, step_operator
 from qspectral.sim.engine.compiler import MAX_FUSED, compile_circuit
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, MatrixStep, MultiplexedStep, Program, Step
+from qspectral.sim.engine.program import DiagonalStep, FFTStep, LayerStep, MatrixStep, MultiplexedStep, Program, Step
 
 #: A QFT block on fewer bits runs as one local FFT when that needs no more exchanges than two
 #: stages (as the single-process engine: from 16 bits two half-length FFTs are faster).
@@ -537,6 +537,7 @@ def _spread(bits: Sequence[int]) -> torch.Tensor:
 _APPLY = {
     FFTStep: lambda run, step, resolve: run.fft(step.wires, step.inverse, step.do_swaps),
     MatrixStep: lambda run, step, resolve: run.matrix(_operator(run, step, resolve), step.wires),
+    LayerStep: lambda run, step, resolve: run.matrix(_operator(run, step, resolve), step.wires),
     DiagonalStep: lambda run, step, resolve: run.diagonal(_operator(run, step, resolve), step.wires),
     MultiplexedStep: lambda run, step, resolve: run.multiplexed(_operator(run, step, resolve), step.wires),
 }

@@ -77,6 +77,7 @@ from qspectral.sim.engine.program import (
     DiagonalStep,
     FFTStep,
     FilterStep,
+    LayerStep,
     MatrixStep,
     MultiplexedStep,
     PhaseStep,
@@ -452,6 +453,7 @@ class _Operators:
 _APPLY = {
     FFTStep: lambda run, step, operators: run.fft(step.wires, step.inverse, step.do_swaps),
     MatrixStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
+    LayerStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
     DiagonalStep: lambda run, step, operators: run.diagonal(operators(step), step.wires),
     MultiplexedStep: lambda run, step, operators: run.multiplexed(operators(step), step.wires),
     PhaseStep: lambda run, step, operators: run.phases(_shared(step.members[0].constant), step.wires),

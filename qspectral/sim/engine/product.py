@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from qspectral.kernels.states import zero_state
-from qspectral.sim.engine.program import DiagonalStep, MatrixStep, Step
+from qspectral.sim.engine.program import DiagonalStep, LayerStep, MatrixStep, Step
 
 #: The most wires a factor may hold (a ``(batch, 2**this)`` tensor); a step that would make a
 #: larger one ends the product start.
@@ -57,7 +57,7 @@ def product_start(
     owner: dict[int, int] = {}  # wire -> index into factors
     done = 0
     for step in steps:
-        if type(step) not in (MatrixStep, DiagonalStep):
+        if type(step) not in (MatrixStep, LayerStep, DiagonalStep):
             break
         touched = sorted({owner[w] for w in step.wires if w in owner})
         fresh = [w for w in step.wires if w not in owner]

@@ -107,6 +107,16 @@ class MatrixStep(Step):
 
 
 @dataclass(frozen=True, eq=False)
+class LayerStep(MatrixStep):
+    """One-qubit gates on ``wires``, at least one of them parameterised: at run time each wire's
+    gates are multiplied in order and the step applies the Kronecker product of those ``2 x 2``
+    matrices (``wires[0]`` least significant) as one matrix step, so a layer of parameterised
+    rotations is one pass over the state instead of one per gate."""
+
+    kind: ClassVar[str] = "layer"
+
+
+@dataclass(frozen=True, eq=False)
 class DiagonalStep(Step):
     """The product of diagonal ``members`` as one diagonal on ``wires``."""
 
