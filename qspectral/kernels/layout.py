@@ -313,6 +313,30 @@ def phase_at(
     return out
 
 
+def permute_at(
+    state: torch.Tensor, source: torch.Tensor, positions: Sequence[int], *, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Permute the basis states of a contiguous block of bits: ``out[i] = state[source[i]]`` on the
+    block's index, bit ``j`` of which is on index bit ``positions[j]``. One gather
+    (``index_select``), no matrix product; differentiable.
+
+    Example:
+        >>> psi = torch.arange(4.0).to(torch.complex128).reshape(1, 4)
+        >>> permute_at(psi, torch.tensor([0, 3, 2, 1]), [0, 1]).real.tolist()   # CX, control bit 0
+        [[0.0, 3.0, 2.0, 1.0]]
+    """
+    k = len(positions)
+    low = min(positions)
+    d = 2**k
+    matrix = torch.zeros((d, d), dtype=torch.float32)
+    matrix[torch.arange(d), source.cpu()] = 1
+    order = _reindex(matrix, [positions.index(low + i) for i in range(k)], square=True).argmax(dim=-1)
+    batch, length = state.shape
+    view = state.view(batch, length // (d * 2**low), d, 2**low)
+    target = None if out is None else out.view(view.shape)
+    return torch.index_select(view, 2, order.to(state.device), out=target).reshape(batch, length)
+
+
 def filter_at(
     state: torch.Tensor, gains: torch.Tensor, target: int, controls: Sequence[int], *, in_place: bool = False
 ) -> torch.Tensor:

@@ -118,6 +118,30 @@ def test_a_layer_of_rotations_is_one_step_with_batched_parameters_and_gradients(
         assert abs(batched[theta[j]].grad[0].item() - (shifted[0] - shifted[1]) / (2 * step)) < 1e-6
 
 
+def test_permuting_gates_run_as_a_gather_on_any_wires():
+    """Fused X / CX / CCX / SWAP-like gates are a permutation step (an index gather, no GEMM),
+    on wires in any order and position, batched and differentiable; a phase breaks it."""
+    circuit = QuantumCircuit(7)
+    circuit.cx(5, 1)
+    circuit.x(3)
+    circuit.ccx(1, 3, 6)
+    circuit.cx(6, 5)
+    program = compile_circuit(circuit)
+    assert [s.kind for s in program.steps] == ["permutation"] * len(program.steps)
+    with_phase = circuit.copy()
+    with_phase.s(3)
+    assert "permutation" not in [s.kind for s in compile_circuit(with_phase).steps if 3 in s.wires]
+    psi = random_state(7, seed=12, batch=(2,))
+    leaf = torch.from_numpy(psi).requires_grad_(True)
+    out = run_circuit(circuit, leaf)
+    for b in range(2):
+        assert np.max(np.abs(out[b].detach().numpy() - Statevector(psi[b]).evolve(circuit).data)) < 1e-14
+    weights = torch.from_numpy(random_state(7, seed=13))
+    (out * weights).real.sum().backward()  # L = Re(w^T P psi): dL/dpsi* = P^T w (P real)
+    expected = Operator(circuit).data.T @ weights.numpy()
+    assert np.max(np.abs(leaf.grad.numpy() - np.stack([np.conj(expected)] * 2))) < 1e-12
+
+
 def test_program_cache_hits_copies_and_misses_changes():
     circuit = gate_heavy_circuit(4, 50, seed=3)
     program = compile_circuit(circuit)

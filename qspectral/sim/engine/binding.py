@@ -25,7 +25,7 @@ import torch
 from qiskit.circuit import ParameterExpression
 
 from qspectral.kernels.gates import gate_matrix
-from qspectral.sim.engine.program import DiagonalStep, LayerStep, Number, Step
+from qspectral.sim.engine.program import DiagonalStep, LayerStep, Number, PermutationStep, Step
 
 _TORCH_FUNCTIONS = {
     "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin, "acos": torch.acos,
@@ -76,11 +76,14 @@ class Resolver:
 
 def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
     """The operator of ``step``: a matrix (``(d, d)`` or ``(batch, d, d)``), a diagonal
-    (``(d,)`` or ``(batch, d)``) or multiplexed blocks, with bit ``j`` of its index on ``step.wires[j]``.
+    (``(d,)`` or ``(batch, d)``), multiplexed blocks or a permutation's index array, with bit ``j``
+    of its index on ``step.wires[j]``.
 
     A constant step's operator was computed by the compiler (``step.operator``) and is only
     converted here; a parameterised gate is a step of its own, built from the parameter values.
     """
+    if isinstance(step, PermutationStep):  # the index array
+        return torch.as_tensor(step.operator, device=device)
     if step.operator is not None:
         return torch.as_tensor(step.operator, device=device).to(dtype)
     if isinstance(step, LayerStep):
@@ -95,9 +98,9 @@ def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> 
     return torch.diagonal(matrix, dim1=-2, dim2=-1) if isinstance(step, DiagonalStep) else matrix
 
 
-def _layer_matrix(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
-    """The Kronecker product over ``step.wires`` (``wires[0]`` least significant) of each wire's
-    one-qubit gates multiplied in order; batched when a parameter is."""
+def layer_matrices(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> list[torch.Tensor]:
+    """Each wire's ``2 x 2`` matrix in a layer step (its gates on that wire multiplied in order), in
+    the order of ``step.wires``; batched when a parameter is."""
     per_wire: dict[int, torch.Tensor] = {}
     for op in step.members:
         if op.constant is not None:
@@ -106,8 +109,28 @@ def _layer_matrix(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device
             matrix = gate_matrix(op.name, [resolve(p) for p in op.params], dtype=dtype, device=device)
         (wire,) = op.wires
         per_wire[wire] = matrix if wire not in per_wire else matrix @ per_wire[wire]
-    product = per_wire[step.wires[0]]
-    for wire in step.wires[1:]:  # the next wire is the next more significant bit
-        high = per_wire[wire]
-        product = (high[..., :, None, :, None] * product[..., None, :, None, :]).flatten(-4, -3).flatten(-2, -1)
+    return [per_wire[wire] for wire in step.wires]
+
+
+def kron(factors: Sequence[torch.Tensor], *, vectors: bool = False) -> torch.Tensor:
+    """The Kronecker product of (batched) matrices, or of vectors, ``factors[0]`` least
+    significant: ``kron([a, b])`` is ``numpy.kron(b, a)``; batch dimensions broadcast.
+
+    Example:
+        >>> a, b = torch.tensor([1.0, 2.0]), torch.tensor([1.0, 10.0])
+        >>> kron([a, b], vectors=True).tolist()
+        [1.0, 2.0, 10.0, 20.0]
+    """
+    product = factors[0]
+    for high in factors[1:]:
+        if vectors:
+            product = (high[..., :, None] * product[..., None, :]).flatten(-2, -1)
+        else:
+            product = (high[..., :, None, :, None] * product[..., None, :, None, :]).flatten(-4, -3).flatten(-2, -1)
     return product
+
+
+def _layer_matrix(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
+    """The Kronecker product over ``step.wires`` (``wires[0]`` least significant) of each wire's
+    one-qubit gates multiplied in order."""
+    return kron(layer_matrices(step, resolve, dtype, device))

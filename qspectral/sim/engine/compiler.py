@@ -38,7 +38,7 @@ import numpy as np
 from qiskit.circuit import ParameterExpression, QuantumCircuit
 
 from qspectral.sim.engine.flatten import flatten
-from qspectral.sim.engine.matrices import fused_diagonal, fused_matrix
+from qspectral.sim.engine.matrices import fused_diagonal, fused_matrix, permutation_of
 from qspectral.sim.engine.program import (
     DiagonalStep,
     FFTStep,
@@ -47,6 +47,7 @@ from qspectral.sim.engine.program import (
     LayerStep,
     MultiplexedStep,
     Op,
+    PermutationStep,
     PhaseStep,
     Program,
     Step,
@@ -196,6 +197,9 @@ class _Group:
                 operator = fused_diagonal(wires, self.members)
             else:
                 operator = fused_matrix(wires, self.members)
+                source = permutation_of(operator) if self.cls is MatrixStep else None
+                if source is not None:  # X, CX, SWAP, CCX, ...: a gather, not a GEMM
+                    return PermutationStep(wires, tuple(self.members), source)
         return self.cls(wires, tuple(self.members), operator)
 
 

@@ -71,7 +71,16 @@ from qspectral.kernels.layout import diagonal_at, is_contiguous_block, matrix_at
 from qspectral.kernels.states import REAL_DTYPE
 from qspectral.sim.engine.binding import Resolver, step_operator
 from qspectral.sim.engine.compiler import MAX_FUSED, compile_circuit
-from qspectral.sim.engine.program import DiagonalStep, FFTStep, LayerStep, MatrixStep, MultiplexedStep, Program, Step
+from qspectral.sim.engine.program import (
+    DiagonalStep,
+    FFTStep,
+    LayerStep,
+    MatrixStep,
+    MultiplexedStep,
+    PermutationStep,
+    Program,
+    Step,
+)
 
 #: A QFT block on fewer bits runs as one local FFT when that needs no more exchanges than two
 #: stages (as the single-process engine: from 16 bits two half-length FFTs are faster).
@@ -132,7 +141,7 @@ def check_shardable(program: Program, comm: Comm) -> None:
     """Raise unless each rank's ``L = n - g`` local qubits are at least ``g`` and hold every matrix step."""
     n, g = program.num_qubits, comm.global_bits
     local = n - g
-    widest = max((len(s.wires) for s in program.steps if isinstance(s, MatrixStep)), default=1)
+    widest = max((len(s.wires) for s in program.steps if isinstance(s, (MatrixStep, PermutationStep))), default=1)
     if local < max(g, widest, 1):
         raise InvalidParameterError(
             f"{comm.world} ranks leave {local} local qubit(s) of {n}, but the sharded engine needs at least "
@@ -247,7 +256,7 @@ class _Sharded:
     def _next_use(self, wire) -> int:
         """Steps until ``wire`` next has to be local (a large number when never)."""
         for ahead, step in enumerate(self.program.steps[self.index + 1 :], start=1):
-            if isinstance(step, (MatrixStep, FFTStep)) and wire in step.wires:
+            if isinstance(step, (MatrixStep, PermutationStep, FFTStep)) and wire in step.wires:
                 return ahead
             if isinstance(step, MultiplexedStep) and wire == step.wires[0]:
                 return ahead
@@ -538,9 +547,16 @@ _APPLY = {
     FFTStep: lambda run, step, resolve: run.fft(step.wires, step.inverse, step.do_swaps),
     MatrixStep: lambda run, step, resolve: run.matrix(_operator(run, step, resolve), step.wires),
     LayerStep: lambda run, step, resolve: run.matrix(_operator(run, step, resolve), step.wires),
+    PermutationStep: lambda run, step, resolve: run.matrix(_permutation_matrix(run, step), step.wires),
     DiagonalStep: lambda run, step, resolve: run.diagonal(_operator(run, step, resolve), step.wires),
     MultiplexedStep: lambda run, step, resolve: run.multiplexed(_operator(run, step, resolve), step.wires),
 }
+
+
+def _permutation_matrix(run: _Sharded, step: PermutationStep) -> torch.Tensor:
+    """A permutation step's 0/1 matrix (row ``i`` picks ``source[i]``): the sharded engine applies it as a matrix."""
+    source = torch.as_tensor(step.operator, device=run.state.device)
+    return torch.nn.functional.one_hot(source, source.numel()).to(run.state.dtype)
 
 
 def _operator(run: _Sharded, step: Step, resolve: Resolver) -> torch.Tensor:

@@ -65,13 +65,14 @@ from qspectral.kernels.layout import (
     matrix_at,
     one_qubit_in_place,
     multiplexed_at,
+    permute_at,
     permute_positions,
     phase_at,
     transpose_in_place,
 )
 from qspectral.kernels.states import REAL_DTYPE
 from qspectral.kernels.threads import fft_workers, single_thread_if_small, torch_threads
-from qspectral.sim.engine.binding import Resolver, step_operator
+from qspectral.sim.engine.binding import Resolver, kron, layer_matrices, step_operator
 from qspectral.sim.engine.product import product_start
 from qspectral.sim.engine.program import (
     DiagonalStep,
@@ -80,6 +81,7 @@ from qspectral.sim.engine.program import (
     LayerStep,
     MatrixStep,
     MultiplexedStep,
+    PermutationStep,
     PhaseStep,
     Program,
     Step,
@@ -187,6 +189,14 @@ class _Executor:
         batch = max(self.state.shape[0], matrix.shape[0] if matrix.dim() == 3 else 1)
         out = self._buffer((batch, self.state.shape[1]))
         self._advance(matrix_at(self.state, matrix, positions, out=out))
+
+    def permutation(self, source: torch.Tensor, wires: Sequence[int]) -> None:
+        positions = self._position(wires)
+        if not is_contiguous_block(positions):
+            self.relayout(_gemm_layout(self.holder, wires, min(positions)))
+            positions = self._position(wires)
+        out = self._buffer(tuple(self.state.shape))
+        self._advance(permute_at(self.state, source, positions, out=out))
 
     def diagonal(self, diagonal: torch.Tensor, wires: Sequence[int]) -> None:
         in_place = self.in_place and self.owned
@@ -438,6 +448,13 @@ class _Operators:
         self.resolve, self.dtype, self.device = resolve, dtype, device
         self.key = (dtype, str(device))
 
+    def layer_start(self, step: LayerStep) -> torch.Tensor:
+        """A layer step applied to ``|0...0>`` on its wires: the Kronecker product of each wire's
+        first column (no ``2**k x 2**k`` matrix), ``(batch, 2**k)``."""
+        with single_thread_if_small(self.device, 0):
+            matrices = layer_matrices(step, self.resolve, self.dtype, self.device)
+            return kron([m[..., :, 0] for m in matrices], vectors=True).reshape(-1, 2 ** len(step.wires))
+
     def __call__(self, step: Step) -> torch.Tensor:
         cached = _CONSTANT_OPERATORS.get(step)
         if cached is not None and self.key in cached:
@@ -454,6 +471,7 @@ _APPLY = {
     FFTStep: lambda run, step, operators: run.fft(step.wires, step.inverse, step.do_swaps),
     MatrixStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
     LayerStep: lambda run, step, operators: run.matrix(operators(step), step.wires),
+    PermutationStep: lambda run, step, operators: run.permutation(operators(step), step.wires),
     DiagonalStep: lambda run, step, operators: run.diagonal(operators(step), step.wires),
     MultiplexedStep: lambda run, step, operators: run.multiplexed(operators(step), step.wires),
     PhaseStep: lambda run, step, operators: run.phases(_shared(step.members[0].constant), step.wires),

@@ -84,3 +84,17 @@ def fused_matrix(wires: Sequence[int], members: Sequence[Op]) -> np.ndarray:
         shape = moved.shape
         acc = (op.constant @ moved.reshape(2**k, -1)).reshape(shape).transpose(back).reshape(size, size)
     return acc
+
+
+def permutation_of(matrix: np.ndarray) -> np.ndarray | None:
+    """``source`` with ``matrix[i, source[i]] == 1`` and every other entry exactly 0, or None.
+
+    Example:
+        >>> permutation_of(np.array([[0, 1], [1, 0]], dtype=complex)).tolist(), permutation_of(np.eye(2) * 1j)
+        ([1, 0], None)
+    """
+    source = np.argmax(np.abs(matrix), axis=1)
+    rows = np.arange(matrix.shape[0])
+    if np.any(matrix[rows, source] != 1) or np.count_nonzero(matrix) != matrix.shape[0]:
+        return None
+    return source

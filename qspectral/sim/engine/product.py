@@ -20,12 +20,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 
 from qspectral.kernels.states import zero_state
-from qspectral.sim.engine.program import DiagonalStep, LayerStep, MatrixStep, Step
+from qspectral.sim.engine.program import DiagonalStep, LayerStep, MatrixStep, PermutationStep, Step
 
 #: The most wires a factor may hold (a ``(batch, 2**this)`` tensor); a step that would make a
 #: larger one ends the product start.
@@ -44,31 +44,38 @@ def _kron(low, high, make):
     return make(state, low.holder + high.holder)
 
 
-def product_start(
-    steps: Sequence[Step], num_qubits: int, operators: Callable[[Step], torch.Tensor], make, like: torch.Tensor
-) -> tuple[object, int]:
+def product_start(steps: Sequence[Step], num_qubits: int, operators, make, like: torch.Tensor) -> tuple[object, int]:
     """Run the leading ``steps`` on ``|0...0>`` as factors; return the executor holding the full
     state (its ``holder`` says which wire each index bit holds) and how many steps were run.
 
-    ``make(state, holder)`` builds an executor on a ``(batch, 2**k)`` state whose bit ``p`` holds
-    wire ``holder[p]``; ``like`` is a tensor of the dtype and device to build in.
+    ``operators(step)`` gives a step's operator and ``operators.layer_start(step)`` a layer step's
+    product state on fresh wires; ``make(state, holder)`` builds an executor on a ``(batch, 2**k)``
+    state whose bit ``p`` holds wire ``holder[p]``; ``like`` is a tensor of the dtype and device
+    to build in.
     """
     factors: list = []
     owner: dict[int, int] = {}  # wire -> index into factors
     done = 0
     for step in steps:
-        if type(step) not in (MatrixStep, LayerStep, DiagonalStep):
+        if type(step) not in (MatrixStep, LayerStep, DiagonalStep, PermutationStep):
             break
         touched = sorted({owner[w] for w in step.wires if w in owner})
         fresh = [w for w in step.wires if w not in owner]
         if sum(len(factors[i].holder) for i in touched) + len(fresh) > MAX_FACTOR_WIRES:
             break
+        if isinstance(step, LayerStep) and not touched:  # one-qubit gates on |0>: a product of columns
+            factors.append(make(operators.layer_start(step), list(step.wires)))
+            owner = {w: i for i, f in enumerate(factors) for w in f.holder}
+            done += 1
+            continue
         merged = _zero(fresh, make, like) if fresh else None
         for i in touched:
             merged = factors[i] if merged is None else _kron(merged, factors[i], make)
         operator = operators(step)
         if isinstance(step, MatrixStep):
             merged.matrix(operator, step.wires)
+        elif isinstance(step, PermutationStep):
+            merged.permutation(operator, step.wires)
         else:
             merged.diagonal(operator, step.wires)
         factors = [f for i, f in enumerate(factors) if i not in touched] + [merged]

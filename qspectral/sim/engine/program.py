@@ -107,6 +107,15 @@ class MatrixStep(Step):
 
 
 @dataclass(frozen=True, eq=False)
+class PermutationStep(Step):
+    """Constant gates that only permute basis states (X, CX, SWAP, CCX, ... and their products):
+    ``operator`` is the index array ``source`` (``out[i] = in[source[i]]``, bit ``j`` of ``i`` on
+    ``wires[j]``), applied as a gather instead of a product with a 0/1 matrix."""
+
+    kind: ClassVar[str] = "permutation"
+
+
+@dataclass(frozen=True, eq=False)
 class LayerStep(MatrixStep):
     """One-qubit gates on ``wires``, at least one of them parameterised: at run time each wire's
     gates are multiplied in order and the step applies the Kronecker product of those ``2 x 2``
