@@ -25,6 +25,7 @@ import torch
 from qiskit.circuit import ParameterExpression
 
 from qspectral.kernels.gates import gate_matrix
+from qspectral.kernels.states import REAL_DTYPE
 from qspectral.sim.engine.program import DiagonalStep, LayerStep, Number, PermutationStep, Step
 
 _TORCH_FUNCTIONS = {
@@ -100,13 +101,28 @@ def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> 
 
 def layer_matrices(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> list[torch.Tensor]:
     """Each wire's ``2 x 2`` matrix in a layer step (its gates on that wire multiplied in order), in
-    the order of ``step.wires``; batched when a parameter is."""
-    per_wire: dict[int, torch.Tensor] = {}
-    for op in step.members:
+    the order of ``step.wires``; batched when a parameter is. Gates of one name whose parameters
+    are scalars are built together (one :func:`gate_matrix` call on stacked angles)."""
+    matrices: list[torch.Tensor | None] = [None] * len(step.members)
+    stacked: dict[str, list[tuple[int, list]]] = {}
+    for index, op in enumerate(step.members):
         if op.constant is not None:
-            matrix = torch.as_tensor(op.constant, device=device).to(dtype)
+            matrices[index] = torch.as_tensor(op.constant, device=device).to(dtype)
+            continue
+        params = [resolve(p) for p in op.params]
+        if any(isinstance(p, torch.Tensor) and p.dim() for p in params):  # a batched parameter
+            matrices[index] = gate_matrix(op.name, params, dtype=dtype, device=device)
         else:
-            matrix = gate_matrix(op.name, [resolve(p) for p in op.params], dtype=dtype, device=device)
+            stacked.setdefault(op.name, []).append((index, params))
+    real = REAL_DTYPE[dtype]
+    for name, group in stacked.items():
+        columns = zip(*(params for _, params in group))
+        angles = [torch.stack([torch.as_tensor(a, dtype=real, device=device) for a in column]) for column in columns]
+        built = gate_matrix(name, angles, dtype=dtype, device=device)  # (len(group), 2, 2)
+        for row, (index, _) in enumerate(group):
+            matrices[index] = built[row]
+    per_wire: dict[int, torch.Tensor] = {}
+    for op, matrix in zip(step.members, matrices):
         (wire,) = op.wires
         per_wire[wire] = matrix if wire not in per_wire else matrix @ per_wire[wire]
     return [per_wire[wire] for wire in step.wires]
