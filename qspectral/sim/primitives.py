@@ -167,7 +167,9 @@ class EngineEstimator(BaseEstimatorV2):
             _check_broadcast(pub)
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
         for pub in coerced:
-            if any(inst.clbits or inst.operation.name == "reset" for inst in pub.circuit.data):
+            circuit = pub.circuit  # without classical bits only a reset can be wrong (count_ops is fast)
+            if "reset" in circuit.count_ops() or (
+                    circuit.num_clbits and any(inst.clbits for inst in circuit.data)):
                 raise UnsupportedCircuitError(
                     "EngineEstimator needs circuits without measurements, resets or classical control; "
                     "remove them (circuit.remove_final_measurements())"
