@@ -1,4 +1,5 @@
-r"""FFT kernels: the QFT on a block of index bits as one batched ``torch.fft`` call.
+r"""FFT kernels: the QFT on a block of index bits as one batched ``torch.fft`` call, or as two
+in-place pocketfft passes and a twiddle (:func:`split_fft`, the CPU path for long QFTs).
 
 The QFT on ``qubits`` maps :math:`|x\rangle \mapsto 2^{-m/2}\sum_k e^{+2\pi i xk/2^m}|k\rangle`
 with ``qubits[0]`` the least significant bit of ``x`` and ``k``; it is one ``torch.fft.ifft`` with

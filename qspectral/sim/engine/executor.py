@@ -7,13 +7,19 @@ r"""Execute a compiled :class:`~qspectral.sim.engine.program.Program` on a batch
   state); if they are not, one permuted copy brings them together, keeping the lowest bits in
   place so that the copy moves contiguous runs;
 - a QFT step runs one ``torch.fft`` along the axis its wires form (torch may return that axis
-  innermost: a relabelling, not a copy);
+  innermost: a relabelling, not a copy); on the CPU without autograd, from ``POCKETFFT_BITS``
+  qubits, two in-place pocketfft passes and a twiddle, which leave the subset's two halves of bits
+  exchanged (a relabelling; the next QFT on them reads that layout and restores the order);
+- a permutation step (X, CX, SWAP, CCX products) is an index gather; a one-qubit gate on a large
+  owned state runs in place;
 - a diagonal step multiplies in place, broadcasting over the current layout; a phase step (a
-  spectral gate's real array) too, making its complex factors slice by slice; a multiplexed step
-  (uniformly controlled one-qubit gate) is four broadcast multiply-adds;
+  spectral gate's real array) too, making its complex factors slice by slice; a filter step (a
+  spectral filter's gains) is two real multiply-adds per half; a multiplexed step (uniformly
+  controlled one-qubit gate) is four broadcast multiply-adds;
 - ``swap`` gates were already turned into relabellings by the compiler.
 
-The result is permuted back to the plain order (qubit ``q`` = bit ``q``) once, at the end.
+The result is permuted back to the plain order (qubit ``q`` = bit ``q``) once, at the end, or
+handed over as it lies with each qubit's bit (:func:`execute_unordered`, for measurements).
 
 **Memory.** Without autograd the executor works in two buffers (the current state and a spare it
 reuses), frees the spare before each FFT (which allocates its output), and may free the input
