@@ -156,6 +156,8 @@ def split_fft(
     """
     import scipy.fft
 
+    if overwrite and not state.is_contiguous():
+        raise ValueError("split_fft(overwrite=True) needs a contiguous state (a strided one would be copied)")
     batch, length = state.shape
     lower = low_bits if x_low_first else num_bits - low_bits
     shape = (batch * (length >> (low + num_bits)), 2 ** (num_bits - lower), 2**lower)

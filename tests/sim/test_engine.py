@@ -550,6 +550,20 @@ def test_long_qfts_run_in_place_on_the_cpu_and_match_numpy(monkeypatch):
     assert np.array_equal(psi, kept)
 
 
+def test_conjugate_and_strided_inputs_reach_the_in_place_qft_correctly():
+    import qspectral.sim.engine.executor as engine
+
+    n = engine.POCKETFFT_BITS
+    psi = random_state(n, seed=21, batch=(2,))
+    conjugated = torch.from_numpy(psi).conj()  # a lazy conjugate view
+    strided = torch.from_numpy(np.ascontiguousarray(psi.T)).T  # not contiguous
+    assert conjugated.is_conj() and not strided.is_contiguous()
+    out = run_circuit(qft(n), conjugated).numpy()
+    assert np.max(np.abs(out[1] - numpy_qft(psi[1].conj()))) < 1e-12
+    out = run_circuit(qft(n), strided).numpy()
+    assert np.max(np.abs(out[0] - numpy_qft(psi[0]))) < 1e-12
+
+
 def test_a_compiled_program_is_immutable_and_runs_again_in_another_precision():
     """The executor caches constant operators itself (per step, dtype, device), not in the program."""
     import dataclasses

@@ -254,6 +254,8 @@ class _Executor:
         """The QFT as :func:`split_fft` on the subset where it lies (in order, or as the rotation a
         previous one left; else brought to the low bits first): in place on a state the engine
         owns, else into one new state (the caller's is never written to)."""
+        if self.state.is_conj() or self.state.is_neg():  # numpy cannot view those: one plain copy
+            self._advance(self.state.resolve_conj().resolve_neg())
         workers = fft_workers(self.state.numel())
         m = len(read)
         low = min(self._position(read))

@@ -109,7 +109,8 @@ def _initial(initial_state, num_qubits: int, dtype: torch.dtype, device) -> tupl
             f"initial_state has shape {tuple(state.shape)} but the circuit has {num_qubits} qubits; "
             f"pass shape ({2**num_qubits},) or (batch, {2**num_qubits})"
         )
-    state = state.to(device=device, dtype=dtype)
+    # one contiguous plain tensor (a conjugate or negative view, or a strided one, becomes a copy)
+    state = state.to(device=device, dtype=dtype).resolve_conj().resolve_neg().contiguous()
     norms = _norms(state.detach())
     if not bool(torch.isfinite(norms).all()):
         if not bool(torch.isfinite(state).all()):
