@@ -269,8 +269,8 @@ class EngineDevice(Device):
         ``theta[k]`` (``values[k]`` their values), everything else is part of the cache key."""
         symbolic, values, key = [], [], [tuple(wire_order)]
         for op in ops:
-            is_symbolic = _base(op).name in SYMBOLIC_OPS and (
-                op.batch_size is not None or any(_traced(d) for d in op.data))
+            is_symbolic = _base(op).name in SYMBOLIC_OPS and (  # traced first: batch_size is slower
+                any(_traced(d) for d in op.data) or op.batch_size is not None)
             symbolic.append(is_symbolic)
             if is_symbolic:
                 values.extend(op.data)
