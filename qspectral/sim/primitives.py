@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import torch
 from qiskit.circuit import QuantumCircuit
-from qiskit.primitives import BaseEstimatorV2, BaseSamplerV2, BitArray, DataBin, PrimitiveJob, PrimitiveResult
+from qiskit.primitives import BaseEstimatorV2, BaseSamplerV2, BitArray, DataBin, PrimitiveResult
 from qiskit.primitives import PubResult, SamplerPubResult
 from qiskit.primitives.containers.bindings_array import BindingsArray
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
@@ -49,6 +49,7 @@ from qiskit.primitives.containers.sampler_pub import SamplerPub
 from qspectral.errors import BackendUnavailableError, InvalidParameterError, UnsupportedCircuitError
 from qspectral.kernels.measurements import PauliSum, marginal_probabilities, pauli_expectation, sample_indices
 from qspectral.sim.backends import check_memory
+from qspectral.sim.primitive_job import EngineJob
 from qspectral.sim.engine import compile_circuit, execute_unordered
 from qspectral.kernels.threads import SMALL_PASS, single_thread_if_small
 
@@ -160,7 +161,7 @@ class EngineEstimator(BaseEstimatorV2):
         self._device = torch_device(device)
         self._dtype = _torch_dtype(dtype)
 
-    def run(self, pubs: Iterable, *, precision: float | None = None) -> PrimitiveJob:
+    def run(self, pubs: Iterable, *, precision: float | None = None) -> EngineJob:
         precision = self._default_precision if precision is None else precision
         pubs = list(pubs)
         for pub in pubs:
@@ -175,9 +176,7 @@ class EngineEstimator(BaseEstimatorV2):
                     "remove them (circuit.remove_final_measurements())"
                 )
             _check_memory(pub.circuit, self._dtype)
-        job = PrimitiveJob(self._run, coerced)
-        job._submit()
-        return job
+        return EngineJob(self._run, coerced)
 
     def _run(self, pubs: list[EstimatorPub]) -> PrimitiveResult:
         return PrimitiveResult([self._run_pub(pub) for pub in pubs], metadata={"version": 2})
@@ -230,15 +229,13 @@ class EngineSampler(BaseSamplerV2):
         self._device = torch_device(device)
         self._dtype = _torch_dtype(dtype)
 
-    def run(self, pubs: Iterable, *, shots: int | None = None) -> PrimitiveJob:
+    def run(self, pubs: Iterable, *, shots: int | None = None) -> EngineJob:
         shots = self._default_shots if shots is None else shots
         coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
         split = [_split_final_measurements(pub.circuit) for pub in coerced]  # errors before any work
         for pub in coerced:
             _check_memory(pub.circuit, self._dtype)
-        job = PrimitiveJob(self._run, list(zip(coerced, split)))
-        job._submit()
-        return job
+        return EngineJob(self._run, list(zip(coerced, split)))
 
     def _run(self, work) -> PrimitiveResult:
         rng = np.random.default_rng(self._seed)

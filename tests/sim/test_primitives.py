@@ -256,3 +256,23 @@ def test_cuda_primitives_match_statevector_references():
     for value, count in first.get_int_counts().items():
         freq[value] = count / 20000
     assert 0.5 * np.abs(freq - exact).sum() < 1.5 * np.sqrt(16 / 20000)
+
+
+def test_engine_jobs_run_on_one_reused_worker_thread_and_report_status():
+    import threading
+
+    from qiskit.providers import JobStatus
+
+    from qspectral.sim.primitive_job import EngineJob
+
+    names = {EngineJob(lambda: threading.current_thread().name).result() for _ in range(3)}
+    assert len(names) == 1 and next(iter(names)).startswith("qspectral-engine")
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    job = EngineEstimator().run([(qc, SparsePauliOp(["IX"]))])
+    assert abs(float(job.result()[0].data.evs) - 1.0) < 1e-12
+    assert job.status() == JobStatus.DONE and job.done() and job.in_final_state() and not job.cancelled()
+    failing = EngineJob(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.result()
+    assert failing.status() == JobStatus.ERROR and failing.in_final_state()
