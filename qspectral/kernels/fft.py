@@ -164,15 +164,21 @@ def split_fft(
     view = state.numpy().reshape(shape + ((2**low,) if low else ()))  # no trailing 1: pocketfft's fast path
     axis_high, axis_low = (1, 2) if x_low_first else (2, 1)
     transform = scipy.fft.fft if inverse else scipy.fft.ifft
-    out = transform(view, axis=axis_high, norm="ortho", overwrite_x=overwrite, workers=workers)
-    if overwrite and not np.shares_memory(out, view):  # pocketfft chose to copy: write it back
-        view[...] = out
-    elif not overwrite:
+
+    def run(array: np.ndarray, axis: int, in_place: bool) -> np.ndarray:
+        """One pass; in place returns ``array`` itself (written back if pocketfft chose to copy)."""
+        out = transform(array, axis=axis, norm="ortho", overwrite_x=in_place, workers=workers)
+        if not in_place:
+            return out
+        if not np.shares_memory(out, array):
+            array[...] = out
+        return array
+
+    out = run(view, axis_high, overwrite)
+    if out is not view:
         view, state = out, torch.from_numpy(out).view(batch, length)
     twiddle(state, num_bits, lower, inverse=inverse, in_place=True, low=low)
-    out = transform(view, axis=axis_low, norm="ortho", overwrite_x=True, workers=workers)
-    if not np.shares_memory(out, view):
-        view[...] = out
+    run(view, axis_low, True)
     return state
 
 

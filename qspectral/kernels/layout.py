@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 
@@ -275,6 +275,16 @@ def _phase_view(phases: torch.Tensor, num_qubits: int, positions: Sequence[int])
     return view.unsqueeze(0)
 
 
+def _slices(dims: int, factor: torch.Tensor) -> Iterator[tuple[tuple, tuple]]:
+    """Slices of a ``(batch, 2, ..., 2)`` view with ``dims`` binary dims, its leading ones fixed so that
+    each slice has at most :data:`PHASE_SLICE` amplitudes: ``(index into the view, index into
+    factor)``, ``factor`` being a view that broadcasts against it (size-1 dims stay at 0)."""
+    lead = max(0, dims - (PHASE_SLICE.bit_length() - 1))
+    for high in range(2**lead):
+        bits = [(high >> (lead - 1 - t)) & 1 for t in range(lead)]
+        yield (slice(None), *bits), (slice(None), *(b if factor.shape[1 + t] == 2 else 0 for t, b in enumerate(bits)))
+
+
 def phase_at(
     state: torch.Tensor, phases: torch.Tensor, positions: Sequence[int], *, in_place: bool = False
 ) -> torch.Tensor:
@@ -297,11 +307,9 @@ def phase_at(
     factor = _phase_view(phases, n, positions)
     out = state if in_place else state.clone()
     view = out.view((batch,) + (2,) * n)
-    lead = max(0, n - (PHASE_SLICE.bit_length() - 1))  # fixed high bits per slice
     buffer = None
-    for high in range(2**lead):
-        bits = [(high >> (lead - 1 - t)) & 1 for t in range(lead)]
-        angle = factor[(slice(None), *(b if factor.shape[1 + t] == 2 else 0 for t, b in enumerate(bits)))]
+    for index, factor_index in _slices(n, factor):
+        angle = factor[factor_index]
         if buffer is None:  # every slice's factor has the same shape: two buffers, reused
             buffer = torch.empty(angle.shape, dtype=state.dtype, device=state.device)
             parts = torch.view_as_real(buffer)
@@ -309,7 +317,7 @@ def phase_at(
         angle = angles.copy_(angle)  # sin and cos are fast only on contiguous input (one copy of a slice)
         torch.cos(angle, out=parts[..., 0])  # cos and sin straight into the complex buffer (torch.polar is 2x slower)
         torch.sin(angle, out=parts[..., 1])
-        view[(slice(None), *bits)].mul_(buffer)
+        view[index].mul_(buffer)
     return out
 
 
@@ -365,10 +373,8 @@ def filter_at(
     if not in_place or state.requires_grad:
         s = (1 - g.square()).clamp_(min=0).sqrt()
         return torch.stack([g * x0 - s * x1, s * x0 + g * x1], dim=axis).reshape(batch, length)
-    lead = max(0, n - 1 - (PHASE_SLICE.bit_length() - 1))  # fixed high dims of a half per slice
-    for high in range(2**lead):
-        index = (slice(None), *((high >> (lead - 1 - t)) & 1 for t in range(lead)))
-        gain = g[tuple(0 if g.shape[i] == 1 else b for i, b in enumerate(index))]
+    for index, gain_index in _slices(n - 1, g):
+        gain = g[gain_index]
         sine = (1 - gain.square()).clamp_(min=0).sqrt_()
         a, b = x0[index], x1[index]
         kept = a * sine

@@ -105,12 +105,10 @@ LEAN_FFT_AMPLITUDES = 2**27
 #: new state and a state-sized workspace.
 POCKETFFT_BITS = 18
 
-
 #: From this many amplitudes a one-qubit gate on a state the engine owns runs in place
 #: (:func:`~qspectral.kernels.layout.one_qubit_in_place`): as fast as a GEMM or faster, and no
 #: second state (2**20 amplitudes, any bit: 0.6-1.0 ms vs 0.6-1.3 ms into a warm buffer).
 ONE_QUBIT_IN_PLACE_AMPLITUDES = 2**16
-
 
 #: A gate on adjacent bits above bit ``low`` is a batch of GEMMs of width ``2**low``: fast from here.
 _MIN_GEMM_WIDTH_BITS = 4
@@ -345,9 +343,7 @@ class _Executor:
             self.relayout(list(output_wires))
         self.spare = None
         state = self.state if self.owned else self.state.clone()
-        if ordered:
-            return state
-        return state, self._position(output_wires)
+        return state if ordered else (state, self._position(output_wires))
 
 
 def execute(
@@ -365,9 +361,7 @@ def execute(
     checks its inputs and calls this). Works in place in two buffers unless autograd has to
     track ``state`` or a parameter.
     """
-    if state is None:
-        return execute_owned(program, [None], values, owned=True, dtype=dtype, device=device)
-    return execute_owned(program, [state], values, owned=False)
+    return _execute(program, state, values, dtype, device, ordered=True)
 
 
 def execute_unordered(
@@ -389,9 +383,14 @@ def execute_unordered(
         >>> sorted(positions)
         [0, 1]
     """
-    box = [state]
-    kwargs = {"owned": True, "dtype": dtype, "device": device} if state is None else {"owned": False}
-    return execute_owned(program, box, values, ordered=False, **kwargs)
+    return _execute(program, state, values, dtype, device, ordered=False)
+
+
+def _execute(program: Program, state, values, dtype: torch.dtype, device, *, ordered: bool):
+    """:func:`execute_owned` on a new ``|0...0>`` (``state=None``) or on the caller's state."""
+    if state is None:
+        return execute_owned(program, [None], values, owned=True, dtype=dtype, device=device, ordered=ordered)
+    return execute_owned(program, [state], values, owned=False, ordered=ordered)
 
 
 def execute_owned(
@@ -431,7 +430,8 @@ def execute_owned(
         else:
             run, done = _Executor(state, program.num_qubits, in_place=not tracked, owned=owned and not tracked), 0
         del state
-        _run_steps(program.steps[done:], run, operators)
+        for step in program.steps[done:]:
+            operators.apply(run, step)
         factor = resolve.phase(program.global_phase)
         if factor is not None:
             run.phase(factor)
@@ -455,6 +455,10 @@ class _Operators:
     def __init__(self, resolve: Resolver, dtype: torch.dtype, device: torch.device) -> None:
         self.resolve, self.dtype, self.device = resolve, dtype, device
         self.key = (dtype, str(device))
+
+    def apply(self, run: _Executor, step: Step) -> None:
+        """Run ``step`` on ``run`` with its class's handler."""
+        _APPLY[type(step)](run, step, self)
 
     def layer_start(self, step: LayerStep) -> torch.Tensor:
         """A layer step applied to ``|0...0>`` on its wires: the Kronecker product of each wire's
@@ -493,7 +497,3 @@ def _shared(array) -> torch.Tensor:
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         return torch.from_numpy(array)
 
-
-def _run_steps(steps: Sequence[Step], run: _Executor, operators: _Operators) -> None:
-    for step in steps:
-        _APPLY[type(step)](run, step, operators)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import torch
 
 from qspectral.kernels.states import zero_state
+from qspectral.sim.engine.binding import kron
 from qspectral.sim.engine.program import DiagonalStep, LayerStep, MatrixStep, PermutationStep, Step
 
 #: The most wires a factor may hold (a ``(batch, 2**this)`` tensor); a step that would make a
@@ -38,20 +39,17 @@ def _zero(wires: Sequence[int], make, like: torch.Tensor) -> object:
 
 def _kron(low, high, make):
     """The factor of ``low`` (low index bits) and ``high`` (the bits above) together."""
-    state = (high.state.unsqueeze(-1) * low.state.unsqueeze(-2)).reshape(
-        max(low.state.shape[0], high.state.shape[0]), -1
-    )
-    return make(state, low.holder + high.holder)
+    return make(kron([low.state, high.state], vectors=True), low.holder + high.holder)
 
 
 def product_start(steps: Sequence[Step], num_qubits: int, operators, make, like: torch.Tensor) -> tuple[object, int]:
     """Run the leading ``steps`` on ``|0...0>`` as factors; return the executor holding the full
     state (its ``holder`` says which wire each index bit holds) and how many steps were run.
 
-    ``operators(step)`` gives a step's operator and ``operators.layer_start(step)`` a layer step's
-    product state on fresh wires; ``make(state, holder)`` builds an executor on a ``(batch, 2**k)``
-    state whose bit ``p`` holds wire ``holder[p]``; ``like`` is a tensor of the dtype and device
-    to build in.
+    ``operators.apply(run, step)`` runs a step on an executor (with the executor's own handlers),
+    ``operators.layer_start(step)`` gives a layer step's product state on fresh wires;
+    ``make(state, holder)`` builds an executor on a ``(batch, 2**k)`` state whose bit ``p`` holds
+    wire ``holder[p]``; ``like`` is a tensor of the dtype and device to build in.
     """
     factors: list = []
     owner: dict[int, int] = {}  # wire -> index into factors
@@ -71,13 +69,7 @@ def product_start(steps: Sequence[Step], num_qubits: int, operators, make, like:
         merged = _zero(fresh, make, like) if fresh else None
         for i in touched:
             merged = factors[i] if merged is None else _kron(merged, factors[i], make)
-        operator = operators(step)
-        if isinstance(step, MatrixStep):
-            merged.matrix(operator, step.wires)
-        elif isinstance(step, PermutationStep):
-            merged.permutation(operator, step.wires)
-        else:
-            merged.diagonal(operator, step.wires)
+        operators.apply(merged, step)
         factors = [f for i, f in enumerate(factors) if i not in touched] + [merged]
         owner = {w: i for i, f in enumerate(factors) for w in f.holder}
         done += 1
