@@ -304,7 +304,9 @@ def _device_suite(shots: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("shots", ["None", "10000"])
+# PennyLane's suite compares sampled values with atol 0.05 and sizes that for its own default of 10**6
+# shots (conftest.N_SHOTS): with 10**4 a 4-sigma draw among its ~1000 comparisons fails a run now and then
+@pytest.mark.parametrize("shots", ["None", "1000000"])
 def test_pennylane_device_suite_passes(shots):
     summary = _device_suite(shots)
     assert int(re.search(r"(\d+) passed", summary).group(1)) > 350, summary
