@@ -107,18 +107,25 @@ def _split_final_measurements(circuit: QuantumCircuit) -> tuple[QuantumCircuit, 
     return unitary, measured
 
 
-def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device) -> tuple[torch.Tensor, list[int]]:
+def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device,
+            measured: set[int]) -> tuple[torch.Tensor, list[int]]:
     """The final states for every parameter set of ``bindings`` (flattened), ``(max(size, 1), 2**n)``,
     as the engine left them, and the index bit of each qubit (no final permutation: the
-    measurements read the qubits where they lie)."""
+    measurements read the qubits where they lie). Only the ``measured`` qubits' reduced state is
+    the circuit's: the gates outside their light cone are not run."""
     params = list(circuit.parameters)
     values = {}
     if params:
         flat = bindings.as_array(params).reshape(-1, len(params))
         values = {p: torch.from_numpy(np.ascontiguousarray(flat[:, j], dtype=np.float64)) for j, p in enumerate(params)}
     with torch.no_grad():
-        states, positions = execute_unordered(compile_circuit(circuit), None, values, dtype=dtype, device=device)
+        states, positions = execute_unordered(compile_circuit(circuit, measured=measured), None, values, dtype=dtype, device=device)
     return states.expand(max(bindings.size, 1), -1), positions  # one row per parameter set, even without parameters
+
+
+def _support(observables) -> set[int]:
+    """The qubits where some Pauli term of ``observables`` (an ``ObservablesArray``) is not I."""
+    return {q for term in observables.ravel() for label in term for q, c in enumerate(reversed(label)) if c != "I"}
 
 
 def _check_memory(circuit: QuantumCircuit, dtype: torch.dtype) -> None:
@@ -183,7 +190,8 @@ class EngineEstimator(BaseEstimatorV2):
 
     def _run_pub(self, pub: EstimatorPub) -> PubResult:
         rng = np.random.default_rng(self._seed)
-        states, positions = _states(pub.circuit, pub.parameter_values, self._dtype, self._device)
+        states, positions = _states(pub.circuit, pub.parameter_values, self._dtype, self._device,
+                                    _support(pub.observables))
         shape = pub.shape
         state_index = np.broadcast_to(np.arange(states.shape[0]).reshape(pub.parameter_values.shape), shape)
         obs_index = np.broadcast_to(np.arange(pub.observables.size).reshape(pub.observables.shape), shape)
@@ -247,7 +255,7 @@ class EngineSampler(BaseSamplerV2):
         shape = pub.parameter_values.shape
         data = {}
         if qubits:
-            states, positions = _states(unitary, pub.parameter_values, self._dtype, self._device)
+            states, positions = _states(unitary, pub.parameter_values, self._dtype, self._device, set(qubits))
             probs = marginal_probabilities(states, [positions[q] for q in qubits])
             generator = torch.Generator(device=states.device).manual_seed(int(rng.integers(2**62)))
             picks = sample_indices(probs, pub.shots, generator=generator).cpu().numpy()  # bit j = qubits[j]

@@ -8,7 +8,7 @@ import torch
 from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter, ParameterVector
 from qiskit.circuit.library import DiagonalGate
-from qiskit.quantum_info import Operator, Statevector, random_unitary
+from qiskit.quantum_info import Operator, Statevector, partial_trace, random_unitary
 
 from qspectral.sim.bench import gate_heavy_circuit
 from qspectral.sim.engine import compile_circuit, compiler, execute, run_circuit
@@ -140,6 +140,53 @@ def test_permuting_gates_run_as_a_gather_on_any_wires():
     (out * weights).real.sum().backward()  # L = Re(w^T P psi): dL/dpsi* = P^T w (P real)
     expected = Operator(circuit).data.T @ weights.numpy()
     assert np.max(np.abs(leaf.grad.numpy() - np.stack([np.conj(expected)] * 2))) < 1e-12
+
+
+def test_a_cnot_ring_wider_than_max_fused_is_one_gather():
+    """Gates that only permute join one permutation step up to MAX_PERMUTED wires (one gather),
+    wider than max_fused; the sharded engine's width (max_permuted=max_fused) keeps them narrow."""
+    n = 10
+    circuit = QuantumCircuit(n)
+    circuit.x(4)
+    for q in range(n):
+        circuit.cx(q, (q + 1) % n)
+    circuit.ccx(2, 7, 9)
+    program = compile_circuit(circuit)
+    assert [(s.kind, len(s.wires)) for s in program.steps] == [("permutation", n)]
+    assert all(len(s.wires) <= 5 for s in compile_circuit(circuit, max_permuted=5).steps)
+    psi = random_state(n, seed=21, batch=(3,))
+    leaf = torch.from_numpy(psi).requires_grad_(True)
+    out = run_circuit(circuit, leaf)
+    for b in range(3):
+        assert np.max(np.abs(out[b].detach().numpy() - Statevector(psi[b]).evolve(circuit).data)) < 1e-14
+    weights = torch.from_numpy(random_state(n, seed=22))
+    (out * weights).real.sum().backward()  # L = Re(w^T P psi): dL/dpsi* = P^T w (P real)
+    expected = Operator(circuit).data.T @ weights.numpy()
+    assert np.max(np.abs(leaf.grad.numpy() - np.stack([np.conj(expected)] * 3))) < 1e-12
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_program_for_measured_qubits_keeps_their_reduced_state(seed):
+    """compile_circuit(measured=...) leaves out the gates outside the measured qubits' light cone:
+    fewer steps, and the measured qubits' reduced density matrix is Qiskit's to 1e-12."""
+    rng = np.random.default_rng(seed)
+    n = 6
+    circuit = gate_heavy_circuit(n, 30, seed=seed)
+    for q in range(n):  # a final layer on every qubit: all outside the cone but the measured ones'
+        circuit.ry(float(rng.uniform(0, np.pi)), q)
+        circuit.rz(float(rng.uniform(0, np.pi)), q)
+    measured = sorted(int(q) for q in rng.choice(n, size=int(rng.integers(1, 3)), replace=False))
+    program = compile_circuit(circuit, measured=measured)
+    full = compile_circuit(circuit)
+    assert program.measured == frozenset(measured) and full.measured is None
+    members = lambda p: sum(len(s.members) for s in p.steps)  # noqa: E731
+    assert members(program) < members(full)
+    psi = random_state(n, seed=seed)
+    out = execute(program, torch.from_numpy(psi).reshape(1, -1))[0].numpy()
+    others = [q for q in range(n) if q not in measured]
+    got = partial_trace(Statevector(out), others).data
+    expected = partial_trace(Statevector(psi).evolve(circuit), others).data
+    assert np.max(np.abs(got - expected)) < 1e-12
 
 
 def test_program_cache_hits_copies_and_misses_changes():

@@ -214,6 +214,46 @@ def test_qfts_run_as_one_fft_step():
                                qml.execute([tape], qml.device("default.qubit", wires=4))[0], atol=1e-12)
 
 
+def test_gates_outside_the_measured_wires_light_cone_are_not_run():
+    """Measuring one wire, the device runs only the gates that can reach it: the final layer shrinks
+    to that wire's gates. Values and torch gradients stay default.qubit's (the left-out angles'
+    gradients are 0 there too); qml.state() still runs every gate."""
+    wires = 6
+
+    def circuit(x, w):
+        for q in range(wires):
+            qml.RY(x[:, q], wires=q)
+            qml.RZ(w[0, q], wires=q)
+        for q in range(wires):
+            qml.CNOT(wires=[q, (q + 1) % wires])
+        qml.QFT(wires=range(wires))
+        for q in range(wires):
+            qml.RY(w[1, q], wires=q)
+        return qml.expval(qml.PauliZ(2) @ qml.PauliX(3))
+
+    generator = torch.Generator().manual_seed(5)
+    x = torch.rand((4, wires), generator=generator, dtype=torch.float64)
+    dev = qml.device("qspectral.engine", wires=wires)
+    tape = qml.workflow.construct_tape(qml.QNode(circuit, dev))(x, torch.rand((2, wires), dtype=torch.float64))
+    (tape,), _ = dev.preprocess_transforms()((tape,))
+    def after_fft(program):
+        kinds = [s.kind for s in program.steps]
+        return [(s.kind, sorted(s.wires)) for s in program.steps[len(kinds) - kinds[::-1].index("fft"):]]
+
+    assert after_fft(dev.program(tape)) == [("layer", [2, 3])]  # PennyLane wire w is qubit 5 - w
+    full = qml.tape.QuantumScript(tape.operations, [qml.state()])
+    assert sum(len(wires) for _, wires in after_fft(dev.program(full))) == wires
+    results = []
+    for device in (dev, qml.device("default.qubit", wires=wires)):
+        w = torch.rand((2, wires), generator=torch.Generator().manual_seed(6), dtype=torch.float64).requires_grad_(True)
+        value = qml.QNode(circuit, device, interface="torch", diff_method="backprop")(x, w)
+        value.sum().backward()
+        results.append((value.detach().numpy(), w.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-10)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
+    assert np.all(results[0][1][1, [0, 1, 4, 5]] == 0) and np.all(np.abs(results[0][1][1, [2, 3]]) > 1e-6)
+
+
 def test_mid_circuit_measurements_are_deferred():
     def circuit(x):
         qml.RY(x, wires=0)

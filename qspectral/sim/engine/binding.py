@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from qiskit.circuit import ParameterExpression
 
@@ -99,33 +100,71 @@ def step_operator(step: Step, resolve: Resolver, dtype: torch.dtype, device) -> 
     return torch.diagonal(matrix, dim1=-2, dim2=-1) if isinstance(step, DiagonalStep) else matrix
 
 
-def layer_matrices(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> list[torch.Tensor]:
-    """Each wire's ``2 x 2`` matrix in a layer step (its gates on that wire multiplied in order), in
-    the order of ``step.wires``; batched when a parameter is. Gates of one name whose parameters
-    are scalars are built together (one :func:`gate_matrix` call on stacked angles)."""
-    matrices: list[torch.Tensor | None] = [None] * len(step.members)
-    stacked: dict[str, list[tuple[int, list]]] = {}
-    for index, op in enumerate(step.members):
+def layer_matrices(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
+    """Each wire's ``2 x 2`` matrix in a layer step (its gates on that wire multiplied in order),
+    stacked in the order of ``step.wires``: ``(len(wires), *batch, 2, 2)``, ``batch`` ``(b,)`` when
+    a parameter is batched, else empty.
+
+    Built by depth (the ``d``-th gate on each wire): the gates of one name and parameter shape at
+    one depth are one :func:`gate_matrix` call on stacked angles, and each depth multiplies the
+    stack so far in one batched product, so a layer costs a few torch ops whatever its width.
+    """
+    real = REAL_DTYPE[dtype]
+    width = len(step.wires)
+    row_of = {w: j for j, w in enumerate(step.wires)}
+    depth_of = dict.fromkeys(step.wires, 0)
+    groups: dict[tuple, list] = {}  # (depth, name, parameter shape) -> [(row, params or constant matrix)]
+    for op in step.members:
+        (wire,) = op.wires
+        depth = depth_of[wire]
+        depth_of[wire] += 1
         if op.constant is not None:
-            matrices[index] = torch.as_tensor(op.constant, device=device).to(dtype)
+            groups.setdefault((depth, None, ()), []).append((row_of[wire], op.constant))
             continue
         params = [resolve(p) for p in op.params]
-        if any(isinstance(p, torch.Tensor) and p.dim() for p in params):  # a batched parameter
-            matrices[index] = gate_matrix(op.name, params, dtype=dtype, device=device)
-        else:
-            stacked.setdefault(op.name, []).append((index, params))
-    real = REAL_DTYPE[dtype]
-    for name, group in stacked.items():
-        columns = zip(*(params for _, params in group))
-        angles = [torch.stack([torch.as_tensor(a, dtype=real, device=device) for a in column]) for column in columns]
-        built = gate_matrix(name, angles, dtype=dtype, device=device)  # (len(group), 2, 2)
-        for row, (index, _) in enumerate(group):
-            matrices[index] = built[row]
-    per_wire: dict[int, torch.Tensor] = {}
-    for op, matrix in zip(step.members, matrices):
-        (wire,) = op.wires
-        per_wire[wire] = matrix if wire not in per_wire else matrix @ per_wire[wire]
-    return [per_wire[wire] for wire in step.wires]
+        shape = next((tuple(p.shape) for p in params if isinstance(p, torch.Tensor) and p.dim()), ())  # () or (b,)
+        groups.setdefault((depth, op.name, shape), []).append((row_of[wire], params))
+    product = None
+    for depth in range(max(depth_of.values())):
+        pieces, rows = [], []
+        for (d, name, shape), members in groups.items():
+            if d == depth:
+                rows += [row for row, _ in members]
+                pieces.append(_group_matrices(name, shape, [m for _, m in members], real, dtype, device))
+        missing = [j for j in range(width) if j not in rows]
+        if missing:
+            pieces.append(torch.eye(2, dtype=dtype, device=device).expand(len(missing), 2, 2))
+            rows += missing
+        stack = _stacked(pieces)
+        if rows != list(range(width)):
+            stack = stack[torch.as_tensor(sorted(range(width), key=rows.__getitem__), device=device)]
+        if product is not None:
+            while stack.dim() < product.dim():
+                stack = stack.unsqueeze(1)
+            while product.dim() < stack.dim():
+                product = product.unsqueeze(1)
+        product = stack if product is None else stack @ product
+    return product
+
+
+def _group_matrices(name: str | None, shape: tuple, members: list, real, dtype, device) -> torch.Tensor:
+    """``(len(members), *shape, 2, 2)``: one gate's matrices at stacked angles (``name`` None:
+    the members are constant matrices)."""
+    if name is None:
+        return torch.as_tensor(np.stack(members), device=device).to(dtype)
+    angles = [torch.stack([torch.as_tensor(a, dtype=real, device=device).expand(shape) for a in column])
+              for column in zip(*members)]
+    built = gate_matrix(name, [a.reshape(-1) for a in angles], dtype=dtype, device=device)
+    return built.reshape((len(members),) + shape + (2, 2))
+
+
+def _stacked(pieces: list[torch.Tensor]) -> torch.Tensor:
+    """The pieces (``(k_i, *batch_i, 2, 2)``) concatenated along the first dim, batches broadcast."""
+    if len(pieces) == 1:
+        return pieces[0]
+    batch = tuple(torch.broadcast_shapes(*(p.shape[1:-2] for p in pieces)))
+    return torch.cat([p.reshape(p.shape[:1] + (1,) * (len(batch) + 3 - p.dim()) + p.shape[1:]).expand(
+        p.shape[:1] + batch + (2, 2)) for p in pieces])
 
 
 def kron(factors: Sequence[torch.Tensor], *, vectors: bool = False) -> torch.Tensor:
@@ -149,4 +188,4 @@ def kron(factors: Sequence[torch.Tensor], *, vectors: bool = False) -> torch.Ten
 def _layer_matrix(step: LayerStep, resolve: Resolver, dtype: torch.dtype, device) -> torch.Tensor:
     """The Kronecker product over ``step.wires`` (``wires[0]`` least significant) of each wire's
     one-qubit gates multiplied in order."""
-    return kron(layer_matrices(step, resolve, dtype, device))
+    return kron(layer_matrices(step, resolve, dtype, device).unbind(0))

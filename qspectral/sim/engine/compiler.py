@@ -9,7 +9,10 @@ Compilation, in order (no torch anywhere in it: the result is plain, immutable d
 3. **Recognise** QFTs by what the runs do (:func:`recognise_qfts`: Hadamards and controlled
    phases read from the runs' unitaries, matched by
    :func:`~qspectral.sim.engine.qft_recognition.find_qfts`); each becomes one FFT step.
-4. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires, and runs of
+4. **Light cone** (only when the caller measures some qubits: ``measured``): the ops that cannot
+   reach them are left out (:func:`~qspectral.sim.engine.light_cone.light_cone`).
+5. **Fuse.** Gates are packed into matrix steps of at most ``max_fused`` wires (gates that only
+   permute basis states into permutation steps of up to ``max_permuted`` wires), and runs of
    diagonal gates into diagonal steps (one elementwise multiply each, up to
    ``MAX_DIAGONAL_WIRES`` wires). A gate joins an earlier step when no step in between touches its
    wires, so the result is the same unitary. One-qubit gates next to a parameterised one form a ``layer``
@@ -32,13 +35,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 from qiskit.circuit import ParameterExpression, QuantumCircuit
 
 from qspectral.sim.engine.flatten import flatten
-from qspectral.sim.engine.matrices import fused_diagonal, fused_matrix, permutation_of
+from qspectral.sim.engine.light_cone import light_cone
+from qspectral.sim.engine.matrices import fused_diagonal, fused_matrix, fused_permutation, permutation_of
 from qspectral.sim.engine.program import (
     DiagonalStep,
     FFTStep,
@@ -58,6 +62,10 @@ from qspectral.sim.engine.runs import factors, fuse_runs, relabel_swaps
 #: Default largest number of wires of a fused matrix step (as Aer's fusion; on 2 CPU cores 5 ran
 #: gate-heavy circuits of 8 to 20 qubits fastest or within noise of the fastest among 3, 4, 5).
 MAX_FUSED = 5
+#: Default largest number of wires of a fused permutation step (X, CX, SWAP, CCX, ... only): it
+#: is one gather whatever its width, with an index of 2**this entries (a CNOT ring on 10 wires is
+#: one pass over the state instead of three).
+MAX_PERMUTED = 12
 #: Largest number of wires of a fused diagonal step (its diagonal has 2**this entries).
 MAX_DIAGONAL_WIRES = 16
 #: How many steps back a gate looks for a step to join.
@@ -142,9 +150,10 @@ class _Group:
     """A step being built: its class (a diagonal group becomes a matrix one when a gate joins),
     wires and members; :meth:`freeze` makes the immutable step."""
 
-    def __init__(self, op: Op) -> None:
+    def __init__(self, op: Op, permutes: bool) -> None:
         self.op = op
         self.wires = list(op.wires)
+        self.permutes = permutes  # every member only permutes basis states
         if op.kind == "qft":
             self.cls: type[Step] = FFTStep
         elif op.kind == "multiplexed":
@@ -159,9 +168,10 @@ class _Group:
             self.cls = DiagonalStep if op.is_diagonal else MatrixStep
         self.members = [] if self.cls is FFTStep else [op]
 
-    def join_cost(self, op: Op, max_fused: int) -> tuple | None:
+    def join_cost(self, op: Op, permutes: bool, max_fused: int, max_permuted: int) -> tuple | None:
         """How good it is to add ``op`` here (lower is better), or None when it may not join
-        (a parameterised gate is a step of its own, so constant steps multiply out at compile time)."""
+        (a parameterised gate is a step of its own, so constant steps multiply out at compile time;
+        permutations join permutations up to ``max_permuted`` wires)."""
         if self.cls is LayerStep:  # one-qubit gates, parameterised or not, up to max_fused wires
             union = len(set(self.wires) | set(op.wires))
             if not _one_qubit_gate(op) or union > max_fused:
@@ -173,11 +183,12 @@ class _Group:
         growth = union - len(self.wires)
         if op.is_diagonal and self.cls is DiagonalStep:
             return (growth > 0, 0, growth) if union <= MAX_DIAGONAL_WIRES else None
-        if union > max_fused or (op.is_diagonal and growth):
+        if union > (max_permuted if self.permutes and permutes else max_fused) or (op.is_diagonal and growth):
             return None  # a diagonal only joins a matrix step that already covers its wires
         return (growth > 0, 1, growth)
 
-    def add(self, op: Op) -> None:
+    def add(self, op: Op, permutes: bool) -> None:
+        self.permutes = self.permutes and permutes
         self.members.append(op)
         self.wires.extend(w for w in op.wires if w not in self.wires)
         if not op.is_diagonal and self.cls is not LayerStep:
@@ -187,10 +198,12 @@ class _Group:
         wires = tuple(self.wires)
         if self.cls is FFTStep:
             return FFTStep(wires, inverse=self.op.inverse, do_swaps=self.op.do_swaps)
-        if self.cls is LayerStep:  # built from the parameter values at run time
-            return LayerStep(wires, tuple(self.members))
+        if self.cls is LayerStep:  # built from the parameter values at run time; wires in order, so
+            return LayerStep(tuple(sorted(wires)), tuple(self.members))  # a product start is in order too
         operator = None
         if self.op.is_constant:
+            if self.permutes:  # X, CX, SWAP, CCX, ...: a gather, not a GEMM
+                return PermutationStep(wires, tuple(self.members), fused_permutation(wires, self.members))
             if self.cls in (MultiplexedStep, PhaseStep, FilterStep):  # the op's own array
                 operator = self.op.constant
             elif self.cls is DiagonalStep:
@@ -198,29 +211,36 @@ class _Group:
             else:
                 operator = fused_matrix(wires, self.members)
                 source = permutation_of(operator) if self.cls is MatrixStep else None
-                if source is not None:  # X, CX, SWAP, CCX, ...: a gather, not a GEMM
+                if source is not None:  # a product that permutes, such as H X H Z
                     return PermutationStep(wires, tuple(self.members), source)
         return self.cls(wires, tuple(self.members), operator)
 
 
-def fuse(ops: Sequence[Op], max_fused: int = MAX_FUSED) -> tuple[Step, ...]:
-    """Pack ops into FFT, matrix, diagonal, multiplexed and phase steps (see the module docstring)."""
+def _permutes(op: Op) -> bool:
+    """A constant gate or matrix that only permutes basis states (X, CX, SWAP, CCX, ...)."""
+    return (op.kind in ("gate", "matrix") and op.constant is not None and op.constant.ndim == 2
+            and permutation_of(op.constant) is not None)
+
+
+def fuse(ops: Sequence[Op], max_fused: int = MAX_FUSED, max_permuted: int = MAX_PERMUTED) -> tuple[Step, ...]:
+    """Pack ops into FFT, matrix, permutation, diagonal, multiplexed and phase steps (see the module docstring)."""
     groups: list[_Group] = []
     last: dict[int, int] = {}
     for op in ops:
         floor = max((last.get(w, -1) for w in op.wires), default=-1)
         target = None
+        permutes = _permutes(op)
         if op.kind in ("gate", "matrix", "diagonal"):
             best = None
             for index in range(max(floor, len(groups) - _WINDOW, 0), len(groups)):
-                cost = groups[index].join_cost(op, max_fused)
+                cost = groups[index].join_cost(op, permutes, max_fused, max_permuted)
                 if cost is not None and (best is None or cost < best):
                     best, target = cost, index
         if target is None:
-            groups.append(_Group(op))
+            groups.append(_Group(op, permutes))
             target = len(groups) - 1
         else:
-            groups[target].add(op)
+            groups[target].add(op, permutes)
         for w in op.wires:
             last[w] = target
     return tuple(group.freeze() for group in groups)
@@ -281,21 +301,33 @@ def circuit_key(circuit: QuantumCircuit) -> tuple:
     return tuple(circuit.qubits), _param_key(circuit.global_phase), instructions
 
 
-def compile_circuit(circuit: QuantumCircuit, *, max_fused: int = MAX_FUSED) -> Program:
+def compile_circuit(
+    circuit: QuantumCircuit,
+    *,
+    max_fused: int = MAX_FUSED,
+    max_permuted: int = MAX_PERMUTED,
+    measured: Iterable[int] | None = None,
+) -> Program:
     """Compile ``circuit`` (any Qiskit circuit of unitary gates, bound or not) into a :class:`Program`.
 
     ``max_fused`` is the largest number of wires a fused matrix step may act on (a gate on more
-    qubits than that is its own step). The program is immutable: compile once, execute many times.
+    qubits than that is its own step), ``max_permuted`` the largest a step of gates that only
+    permute basis states may act on (it runs as one gather). ``measured``: the qubits whose reduced state the caller
+    reads (expectation values, probabilities or samples on them); the gates outside their light
+    cone are left out (:func:`~qspectral.sim.engine.light_cone.light_cone`, after QFTs are
+    recognised), so the program's state is right on those qubits only. None (the default) keeps
+    every gate. The program is immutable: compile once, execute many times.
 
     **Cache.** The last ``CACHE_SIZE`` programs (with at most ``CACHE_BYTES`` of operators in
     all, unless one program alone has more) are kept, keyed by :func:`circuit_key` (the
-    instruction list: names, qubits, parameters) and ``max_fused``, so compiling the same circuit
+    instruction list: names, qubits, parameters), the widths and ``measured``, so compiling the same circuit
     again, or an equal copy of it, costs one pass over its instructions; a circuit with unbound
     parameters compiles once for all their values. Invalidation: any change to the instruction
     list, a parameter or the global phase gives a new key. Not seen: a change made *in place* to
     the definition of a non-standard gate object after it was compiled (build a new gate instead).
     """
-    key = (circuit_key(circuit), max_fused)
+    measured = None if measured is None else frozenset(measured)
+    key = (circuit_key(circuit), max_fused, max_permuted, measured)
     with _CACHE_LOCK:
         program = _CACHE.get(key)
         if program is not None:
@@ -304,9 +336,11 @@ def compile_circuit(circuit: QuantumCircuit, *, max_fused: int = MAX_FUSED) -> P
     ops, phases, output_wires = flatten(circuit)
     ops, swap_phases, output_wires = relabel_swaps(fuse_runs(ops), output_wires, circuit.num_qubits)
     ops, qft_phases = recognise_qfts(ops)
-    steps = fuse(ops, max_fused)
+    if measured is not None:
+        ops = light_cone(ops, {output_wires[q] for q in measured})
+    steps = fuse(ops, max_fused, max_permuted)
     phases = tuple(phases) + tuple(swap_phases) + tuple(qft_phases)
-    program = Program(circuit.num_qubits, steps, tuple(output_wires), phases, frozenset(circuit.parameters))
+    program = Program(circuit.num_qubits, steps, tuple(output_wires), phases, frozenset(circuit.parameters), measured)
     with _CACHE_LOCK:
         _CACHE[key] = program
         _SIZES[key] = sum(step.operator.nbytes for step in steps if step.operator is not None)

@@ -154,7 +154,8 @@ def compile_for(circuit, comm: Comm) -> Program:
     """Compile ``circuit`` with :func:`~qspectral.sim.engine.compiler.compile_circuit`, fusing gates
     no wider than a rank's local qubits (the default width when they are enough)."""
     local = circuit.num_qubits - comm.global_bits
-    return compile_circuit(circuit, max_fused=max(1, min(MAX_FUSED, local)))
+    width = max(1, min(MAX_FUSED, local))
+    return compile_circuit(circuit, max_fused=width, max_permuted=width)
 
 
 def local_slice(state: torch.Tensor, comm: Comm) -> torch.Tensor:

@@ -464,8 +464,8 @@ class _Operators:
         """A layer step applied to ``|0...0>`` on its wires: the Kronecker product of each wire's
         first column (no ``2**k x 2**k`` matrix), ``(batch, 2**k)``."""
         with single_thread_if_small(self.device, 0):
-            matrices = layer_matrices(step, self.resolve, self.dtype, self.device)
-            return kron([m[..., :, 0] for m in matrices], vectors=True).reshape(-1, 2 ** len(step.wires))
+            columns = layer_matrices(step, self.resolve, self.dtype, self.device)[..., :, 0]
+            return kron(columns.unbind(0), vectors=True).reshape(-1, 2 ** len(step.wires))
 
     def __call__(self, step: Step) -> torch.Tensor:
         cached = _CONSTANT_OPERATORS.get(step)

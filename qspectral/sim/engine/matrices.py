@@ -86,6 +86,30 @@ def fused_matrix(wires: Sequence[int], members: Sequence[Op]) -> np.ndarray:
     return acc
 
 
+def fused_permutation(wires: Sequence[int], members: Sequence[Op]) -> np.ndarray:
+    """The product ``members[-1] ... members[0]`` of constant ops that only permute basis states,
+    as its index array ``source`` (``out[i] = in[source[i]]``, bit ``j`` of ``i`` on ``wires[j]``),
+    composed from the members' own index arrays (no ``2**w x 2**w`` matrix).
+
+    Example:
+        >>> from qiskit.circuit.library import CXGate
+        >>> cx = Op("gate", "cx", (0, 1), constant=CXGate().to_matrix())
+        >>> fused_permutation((0, 1, 2), [cx, Op("gate", "cx", (1, 2), constant=CXGate().to_matrix())]).tolist()
+        [0, 3, 6, 5, 4, 7, 2, 1]
+    """
+    size = 2 ** len(wires)
+    index = np.arange(size)
+    source = index
+    for op in members:
+        positions = _positions(wires, op)
+        moved = permutation_of(op.constant)[local_index(size, positions)]
+        kept = index & ~sum(1 << p for p in positions)
+        for j, p in enumerate(positions):
+            kept |= ((moved >> j) & 1) << p
+        source = source[kept]
+    return source
+
+
 def permutation_of(matrix: np.ndarray) -> np.ndarray | None:
     """``source`` with ``matrix[i, source[i]] == 1`` and every other entry exactly 0, or None.
 

@@ -66,14 +66,16 @@ def product_start(steps: Sequence[Step], num_qubits: int, operators, make, like:
             owner = {w: i for i, f in enumerate(factors) for w in f.holder}
             done += 1
             continue
-        merged = _zero(fresh, make, like) if fresh else None
-        for i in touched:
-            merged = factors[i] if merged is None else _kron(merged, factors[i], make)
+        parts = sorted([factors[i] for i in touched] + ([_zero(sorted(fresh), make, like)] if fresh else []),
+                       key=lambda f: min(f.holder))  # lower wires on lower bits: in order when they can be
+        merged = parts[0]
+        for part in parts[1:]:
+            merged = _kron(merged, part, make)
         operators.apply(merged, step)
         factors = [f for i, f in enumerate(factors) if i not in touched] + [merged]
         owner = {w: i for i, f in enumerate(factors) for w in f.holder}
         done += 1
-    factors.sort(key=lambda f: f.state.shape[1])  # the largest product last
+    factors.sort(key=lambda f: min(f.holder))  # lower wires on lower bits
     state = factors[0] if factors else None
     for factor in factors[1:]:
         state = _kron(state, factor, make)

@@ -162,6 +162,10 @@ class Program:
 
     ``output_wires[q]`` is the wire that holds circuit qubit ``q`` after the last step (swaps
     relabel wires instead of moving amplitudes); ``global_phase`` is a sum of terms.
+    ``measured``: None when the steps make the circuit's full state, else the qubits it was
+    compiled for: gates outside their light cone were left out
+    (:func:`~qspectral.sim.engine.light_cone.light_cone`), so only the reduced state of these
+    qubits is the circuit's.
     """
 
     num_qubits: int
@@ -169,6 +173,7 @@ class Program:
     output_wires: tuple[int, ...]
     global_phase: tuple[Number, ...]
     parameters: frozenset
+    measured: frozenset[int] | None = None
 
     def describe(self) -> list[str]:
         """One line per step, e.g. ``'fft [0, 1, 2] (forward)'``, ``'matrix [3, 4] h,cx'``."""

@@ -57,6 +57,7 @@ from pennylane.measurements import (
     ExpectationMP,
     ProbabilityMP,
     SampleMeasurement,
+    SampleMP,
     StateMeasurement,
     VarianceMP,
 )
@@ -255,19 +256,21 @@ class EngineDevice(Device):
         ops = tape.operations
         if ops and isinstance(ops[0], qml.operation.StatePrepBase):
             ops = ops[1:]
-        return self._compiled(ops, wire_order)[0]
+        return self._compiled(ops, wire_order, _read_qubits(tape, wire_order))[0]
 
     def _symbol(self, index: int) -> Parameter:
         while len(self._parameters) <= index:
             self._parameters.append(Parameter(f"theta[{len(self._parameters)}]"))
         return self._parameters[index]
 
-    def _compiled(self, ops: Sequence, wire_order) -> tuple:
+    def _compiled(self, ops: Sequence, wire_order, measured: frozenset[int] | None) -> tuple:
         """``(program, values)``: the cached program of the ops' structure, and its parameter values.
 
         Trainable (torch) and broadcast angles of :data:`SYMBOLIC_OPS` become Qiskit parameters
-        ``theta[k]`` (``values[k]`` their values), everything else is part of the cache key."""
-        symbolic, values, key = [], [], [tuple(wire_order)]
+        ``theta[k]`` (``values[k]`` their values), everything else is part of the cache key.
+        ``measured``: the Qiskit qubits the measurements read (the program leaves out the gates
+        outside their light cone), or None for the full state."""
+        symbolic, values, key = [], [], [tuple(wire_order), measured]
         for op in ops:
             is_symbolic = _base(op).name in SYMBOLIC_OPS and (  # traced first: batch_size is slower
                 any(_traced(d) for d in op.data) or op.batch_size is not None)
@@ -280,7 +283,8 @@ class EngineDevice(Device):
         key = tuple(key)
         program = self._programs.get(key)
         if program is None:
-            program = compile_circuit(pennylane_to_circuit(self._with_symbols(ops, symbolic), wire_order))
+            circuit = pennylane_to_circuit(self._with_symbols(ops, symbolic), wire_order)
+            program = compile_circuit(circuit, measured=measured)
             self._programs[key] = program
             if len(self._programs) > _PROGRAM_CACHE_SIZE:
                 self._programs.popitem(last=False)
@@ -318,7 +322,7 @@ class EngineDevice(Device):
         state = None
         if ops and isinstance(ops[0], qml.operation.StatePrepBase):
             state, ops = self._initial_state(ops[0], n, wire_order), ops[1:]
-        program, values = self._compiled(ops, wire_order)
+        program, values = self._compiled(ops, wire_order, _read_qubits(tape, wire_order))
         bound = {self._symbol(j): self._value(v) for j, v in enumerate(values)}
         return execute_unordered(program, state, bound, dtype=self._dtype, device=self._torch_device)
 
@@ -387,6 +391,18 @@ class EngineDevice(Device):
 
 #: Measurements computed from the state wherever its qubits lie (the others need it in order).
 _POSITIONAL = (ExpectationMP, VarianceMP, ProbabilityMP)
+
+
+def _read_qubits(tape, wire_order) -> frozenset[int] | None:
+    """The Qiskit qubits that the tape's measurements read, or None when the full state is needed
+    (no measurements, ``state``, ``density_matrix``, or ``probs``/``sample``/``counts`` of all wires)."""
+    wires: set = set()
+    for mp in tape.measurements:
+        if not isinstance(mp, (*_POSITIONAL, SampleMP, CountsMP)) or not len(mp.wires):
+            return None
+        wires.update(mp.wires)
+    n = len(wire_order)
+    return frozenset(n - 1 - wire_order.index(w) for w in wires) if wires else None
 
 
 def _rotate(state: torch.Tensor, gates: Sequence, qubit_of) -> torch.Tensor:
