@@ -146,6 +146,7 @@ def _die(spec: dict, comm) -> dict:
     from qspectral.sim.engine.distributed import compile_for, execute_sharded, local_slice
 
     n = spec["qubits"]
+    torch.distributed.barrier()  # both ranks are connected: the death is seen by the exchange, not by the set-up
     if comm.rank == 1:
         os._exit(17)
     start = time.perf_counter()
