@@ -15,7 +15,8 @@ program; constant angles are folded in (so a QFT written as gates is still recog
 matrix: :func:`~qspectral.kernels.measurements.pauli_expectation`) and of ``Hermitian``/
 ``Projector`` observables on a few wires; with shots also ``sample`` and ``counts``, and shot
 vectors. Parameter broadcasting runs the batch in one pass. Mid-circuit measurements are
-deferred (``qml.defer_measurements``).
+deferred (``qml.defer_measurements``). When every measurement reads a subset of the wires, the
+gates outside their light cone are not run (:func:`~qspectral.sim.engine.light_cone.light_cone`).
 
 **Differentiation**: ``diff_method="backprop"`` with the torch interface (gradients flow through
 the engine), or any device-independent method (``parameter-shift``, ``finite-diff``, ...).
