@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +39,7 @@ __all__ = [
     "apply_pauli_sum",
     "marginal_probabilities",
     "pauli_expectation",
+    "pauli_term_values",
     "sample_indices",
 ]
 
@@ -158,37 +159,80 @@ def _marginal(values: torch.Tensor, bits: int, qubits: list[int]) -> torch.Tenso
     return _sum(view, [d for d in range(1, view.dim()) if d not in kept]).reshape(values.shape[0], 2 ** len(qubits))
 
 
+#: Most qubits a group of terms is reduced to at once (then a ``2**this x terms`` sign GEMM): terms
+#: are split into groups whose qubits fit, and a term on more qubits is summed on its own (the
+#: sign matrix of 20 single-qubit Z terms over all 20 qubits took ~100 ms to build).
+SIGN_QUBITS = 10
+
+
 def _apply_signs(marginal: torch.Tensor, qubits: list[int], masks: Sequence[int]) -> torch.Tensor:
     """``(batch, T)``: the signed sums ``sum_u marginal[:, u] (-1)**popcount(u & mask_t)`` of a
-    :func:`_marginal` over ``qubits``, for every mask (a subset of ``qubits``) at once."""
+    :func:`_marginal` over ``qubits``, for every mask (a subset of ``qubits``) at once: one small
+    GEMM up to :data:`SIGN_QUBITS` qubits, else (one term) sums and differences bit by bit."""
     compressed = [sum(1 << j for j, q in enumerate(qubits) if mask >> q & 1) for mask in masks]
+    if len(qubits) > SIGN_QUBITS:
+        (mask,) = compressed
+        view = marginal.reshape((marginal.shape[0],) + (2,) * len(qubits))  # the last dim is bit 0
+        for j in range(len(qubits)):
+            view = view[..., 0] - view[..., 1] if mask >> j & 1 else view.sum(-1)
+        return view.reshape(-1, 1)
     real = marginal.real.dtype if marginal.is_complex() else marginal.dtype
     return marginal @ _parity_signs(len(qubits), compressed, real, marginal.device).to(marginal.dtype)
 
 
+def _by_groups(masks: Sequence[int], bits: int, signed: Callable[[list[int], list[int]], torch.Tensor]) -> torch.Tensor:
+    """``(batch, T)``: ``signed(qubits, group_masks)`` over groups of the masks whose qubits fit in
+    :data:`SIGN_QUBITS` (masks taken in increasing order, so that neighbouring qubits group), put
+    back in the order of ``masks``."""
+    order = sorted(range(len(masks)), key=masks.__getitem__)
+    groups: list[list[int]] = []
+    union = 0
+    for t in order:
+        if groups and bin(union | masks[t]).count("1") <= SIGN_QUBITS:
+            groups[-1].append(t)
+            union |= masks[t]
+        else:
+            groups.append([t])
+            union = masks[t]
+    pieces = []
+    for group in groups:
+        sub = [masks[t] for t in group]
+        pieces.append(signed(_qubits(functools.reduce(operator.or_, sub, 0), bits), sub))
+    done = torch.cat(pieces, dim=1) if len(pieces) > 1 else pieces[0]
+    where = [0] * len(masks)
+    for column, t in enumerate(t for group in groups for t in group):
+        where[t] = column
+    return done if where == list(range(len(masks))) else done[:, where]
+
+
 def _signed_sums(values: torch.Tensor, masks: Sequence[int]) -> torch.Tensor:
-    """``(batch, T)``: ``sum_i values[:, i] (-1)**popcount(i & masks[t])`` for every mask at once:
-    one reduction to the bits any mask has, then a small product with the signs (a GEMM over the
-    whole index is ~7x slower than the sums)."""
+    """``(batch, T)``: ``sum_i values[:, i] (-1)**popcount(i & masks[t])`` for every mask: per
+    group of masks (:func:`_by_groups`) one reduction to the group's bits, then a small product
+    with the signs (a GEMM over the whole index is ~7x slower than the sums)."""
     bits = values.shape[1].bit_length() - 1
-    qubits = _qubits(functools.reduce(operator.or_, masks, 0), bits)
-    return _apply_signs(_marginal(values, bits, qubits), qubits, masks)
+    return _by_groups(masks, bits, lambda qubits, sub: _apply_signs(_marginal(values, bits, qubits), qubits, sub))
 
 
 def _diagonal_terms(state: torch.Tensor, n: int, z_masks: Sequence[int]) -> torch.Tensor:
-    """``(batch, T)``: ``sum_i |psi_i|^2 (-1)**popcount(i & z_t)``. When every Z qubit is >= 6 the
-    blocks between them are runs of >= 64 amplitudes, whose squared norms are read from the state
-    itself (one pass, no temporary); otherwise from ``|psi|^2`` (torch would reduce runs of a few
-    numbers ~10x slower)."""
-    qubits = _qubits(functools.reduce(operator.or_, z_masks, 0), n)
-    if min(qubits, default=n) < 6:
-        return _signed_sums(_probabilities(state), z_masks)
-    real = torch.view_as_real(state).reshape(state.shape[0], -1)  # bit 0: real or imaginary part
-    view, dim_of = _split_view(real, n + 1, [q + 1 for q in qubits])
-    kept = set(dim_of.values())
-    others = [d for d in range(1, view.dim()) if d not in kept]
-    norms = torch.linalg.vector_norm(view, dim=others, keepdim=True).square().reshape(state.shape[0], -1)
-    return _apply_signs(norms, qubits, z_masks)
+    """``(batch, T)``: ``sum_i |psi_i|^2 (-1)**popcount(i & z_t)``, per group of masks
+    (:func:`_by_groups`). When every qubit of a group is >= 6 the blocks between them are runs of
+    >= 64 amplitudes, whose squared norms are read from the state itself (one pass, no temporary);
+    otherwise from ``|psi|^2``, computed once (torch would reduce runs of a few numbers ~10x slower)."""
+    probabilities: list[torch.Tensor] = []
+
+    def signed(qubits: list[int], sub: list[int]) -> torch.Tensor:
+        if min(qubits, default=n) < 6:
+            if not probabilities:
+                probabilities.append(_probabilities(state))
+            return _apply_signs(_marginal(probabilities[0], n, qubits), qubits, sub)
+        real = torch.view_as_real(state).reshape(state.shape[0], -1)  # bit 0: real or imaginary part
+        view, dim_of = _split_view(real, n + 1, [q + 1 for q in qubits])
+        kept = set(dim_of.values())
+        others = [d for d in range(1, view.dim()) if d not in kept]
+        norms = torch.linalg.vector_norm(view, dim=others, keepdim=True).square().reshape(state.shape[0], -1)
+        return _apply_signs(norms, qubits, sub)
+
+    return _by_groups(z_masks, n, signed)
 
 
 def _pair_products(state: torch.Tensor, conj: torch.Tensor, n: int, x_qubits: list[int]) -> torch.Tensor:
@@ -245,20 +289,20 @@ def _sign(z_axes: list[int], n: int, dtype: torch.dtype, device) -> torch.Tensor
     return sign
 
 
-def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
-    """``<psi|sum_t c_t P_t|psi>`` for every state of the batch: shape ``(batch,)``.
+def pauli_term_values(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
+    """``<psi|P_t|psi>`` of every Pauli word ``P_t`` of ``paulis`` (coefficients ignored) for every
+    state of the batch: real, ``(batch, T)``.
 
-    Real (the state's real dtype) when every coefficient is real, else complex. Terms sharing an
-    X mask share one pass that pairs ``i`` with ``i ^ x`` and reads each pair once (half the
-    state, slices of it: no flipped copy) and one GEMM that applies every term's Z signs; the
-    diagonal terms share one ``|psi|^2`` and one GEMM. No ``2**n x 2**n`` matrix; the temporaries
-    peak at 1.5 states (one conjugated copy, one half-state product).
+    Terms sharing an X mask share one pass that pairs ``i`` with ``i ^ x`` and reads each pair
+    once (half the state, slices of it: no flipped copy) and one GEMM that applies every term's Z
+    signs; the diagonal terms share one ``|psi|^2`` and one GEMM. No ``2**n x 2**n`` matrix; the
+    temporaries peak at 1.5 states (one conjugated copy, one half-state product).
 
     Example:
         >>> import torch
         >>> plus = torch.full((1, 2), 2**-0.5, dtype=torch.complex128)
-        >>> pauli_expectation(plus, PauliSum.from_labels(["X", "Z"], [1.0, 1.0])).tolist()
-        [1.0000000000000002]
+        >>> pauli_term_values(plus, PauliSum.from_labels(["X", "Z", "Y"], [1.0, 1.0, 1.0])).abs().round(decimals=12).tolist()
+        [[1.0, 0.0, 0.0]]
     """
     n = _qubits_of(state)
     for x, z in zip(paulis.x, paulis.z):
@@ -275,6 +319,22 @@ def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
         else:
             group = _diagonal_terms(state, n, z_masks)
         values = values.index_copy(1, torch.tensor(terms, device=state.device), group)
+    return values
+
+
+def pauli_expectation(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
+    """``<psi|sum_t c_t P_t|psi>`` for every state of the batch: shape ``(batch,)``.
+
+    Real (the state's real dtype) when every coefficient is real, else complex; the terms'
+    values come from :func:`pauli_term_values` (one pass per X mask).
+
+    Example:
+        >>> import torch
+        >>> plus = torch.full((1, 2), 2**-0.5, dtype=torch.complex128)
+        >>> pauli_expectation(plus, PauliSum.from_labels(["X", "Z"], [1.0, 1.0])).tolist()
+        [1.0000000000000002]
+    """
+    values = pauli_term_values(state, paulis)
     coeffs = paulis.coeffs.real if paulis.is_real else paulis.coeffs
     weights = torch.as_tensor(coeffs, device=state.device).to(values.dtype if paulis.is_real else state.dtype)
     return values.to(weights.dtype) @ weights

@@ -7,7 +7,8 @@ standard deviation on each exact value, 0 = exact) and ``shots`` (sampler) mean 
 there; ``seed`` makes the noise and the samples reproducible. Each PUB's parameter sets run as one
 batch on the engine (every QFT one FFT), on ``device="cpu"`` or ``"cuda"``, in ``dtype``
 ``"complex128"`` or ``"complex64"``. Expectation values use
-:func:`~qspectral.kernels.measurements.pauli_expectation` (no dense matrices); samples
+:func:`~qspectral.kernels.measurements.pauli_term_values` (no dense matrices; each Pauli word is
+evaluated once per state, however many of the PUB's observables share it); samples
 :func:`~qspectral.kernels.measurements.sample_indices`.
 
 **Bit order** is Qiskit's: each classical register gets a ``BitArray`` whose integer has clbit
@@ -47,7 +48,7 @@ from qiskit.primitives.containers.observables_array import ObservablesArray
 from qiskit.primitives.containers.sampler_pub import SamplerPub
 
 from qspectral.errors import BackendUnavailableError, InvalidParameterError, UnsupportedCircuitError
-from qspectral.kernels.measurements import PauliSum, marginal_probabilities, pauli_expectation, sample_indices
+from qspectral.kernels.measurements import PauliSum, marginal_probabilities, pauli_term_values, sample_indices
 from qspectral.sim.backends import check_memory
 from qspectral.sim.primitive_job import EngineJob
 from qspectral.sim.engine import compile_circuit, execute_unordered
@@ -128,6 +129,18 @@ def _support(observables) -> set[int]:
     return {q for term in observables.ravel() for label in term for q, c in enumerate(reversed(label)) if c != "I"}
 
 
+def _check_pauli_words(observables) -> None:
+    """UnsupportedCircuitError for an observable term that is not a Pauli word (Qiskit's
+    ``ObservablesArray`` also takes projector labels such as ``0``, ``+`` and ``r``)."""
+    for term in observables.ravel():
+        for label in term:
+            if set(label) - set("IXYZ"):
+                raise UnsupportedCircuitError(
+                    f"observable term {label!r} is not a Pauli word; EngineEstimator takes Pauli sums "
+                    "(SparsePauliOp, or labels of I, X, Y and Z)"
+                )
+
+
 def _check_memory(circuit: QuantumCircuit, dtype: torch.dtype) -> None:
     """InsufficientMemoryError (with the bytes needed) when the circuit's states would not fit."""
     check_memory(circuit.num_qubits, "engine", np.complex128 if dtype == torch.complex128 else np.complex64)
@@ -182,6 +195,7 @@ class EngineEstimator(BaseEstimatorV2):
                     "EngineEstimator needs circuits without measurements, resets or classical control; "
                     "remove them (circuit.remove_final_measurements())"
                 )
+            _check_pauli_words(pub.observables)
             _check_memory(pub.circuit, self._dtype)
         return EngineJob(self._run, coerced)
 
@@ -193,32 +207,43 @@ class EngineEstimator(BaseEstimatorV2):
         states, positions = _states(pub.circuit, pub.parameter_values, self._dtype, self._device,
                                     _support(pub.observables))
         shape = pub.shape
-        state_index = np.broadcast_to(np.arange(states.shape[0]).reshape(pub.parameter_values.shape), shape)
-        obs_index = np.broadcast_to(np.arange(pub.observables.size).reshape(pub.observables.shape), shape)
-        flat_obs = pub.observables.ravel()
-        evs = np.zeros(shape, dtype=np.float64)
-        for o in np.unique(obs_index):
-            where = obs_index == o
-            rows, inverse = np.unique(state_index[where], return_inverse=True)
-            labels, coeffs = zip(*flat_obs[o].items()) if flat_obs[o] else ((), ())
-            for label in labels:
-                if set(label) - set("IXYZ"):
-                    raise UnsupportedCircuitError(
-                        f"observable term {label!r} is not a Pauli word; EngineEstimator takes Pauli sums "
-                        "(SparsePauliOp, or labels of I, X, Y and Z)"
-                    )
-            if not labels:
-                continue
-            paulis = PauliSum.from_labels(labels, coeffs).moved(positions)
-            every = len(rows) == states.shape[0]  # rows are sorted and distinct: all of them, in order
-            chosen = states if every else states[torch.as_tensor(rows, device=states.device)]
+        state_index = np.broadcast_to(np.arange(states.shape[0]).reshape(pub.parameter_values.shape), shape).ravel()
+        obs_index = np.broadcast_to(np.arange(pub.observables.size).reshape(pub.observables.shape), shape).ravel()
+        observables = pub.observables.ravel()
+        evs = np.zeros(state_index.size, dtype=np.float64)
+        for labels, pairs in _pairs_by_words(state_index, obs_index, observables).items():
+            rows = np.unique(state_index[pairs])  # sorted
+            chosen = states if len(rows) == states.shape[0] else states[torch.as_tensor(rows, device=states.device)]
+            words = PauliSum.from_labels(labels, np.ones(len(labels))).moved(positions)
             with single_thread_if_small(chosen.device, chosen.numel(), limit=SMALL_PASS):
-                values = pauli_expectation(chosen, paulis)
-            evs[where] = values.real.double().cpu().numpy()[inverse.reshape(-1)]
+                values = pauli_term_values(chosen, words).double().cpu().numpy()  # (rows, words)
+            column = {label: j for j, label in enumerate(labels)}
+            coeffs = np.zeros((observables.size, len(labels)))
+            for o in np.unique(obs_index[pairs]):
+                for label, coeff in observables[o].items():
+                    coeffs[o, column[label]] = coeff
+            evs[pairs] = np.einsum("pw,pw->p", values[np.searchsorted(rows, state_index[pairs])],
+                                   coeffs[obs_index[pairs]])
+        evs = evs.reshape(shape)
         if pub.precision != 0:
             evs = rng.normal(evs, pub.precision)
         data = DataBin(evs=evs, stds=np.zeros_like(evs), shape=evs.shape)
         return PubResult(data, metadata={"target_precision": pub.precision, "circuit_metadata": pub.circuit.metadata})
+
+
+def _pairs_by_words(state_index: np.ndarray, obs_index: np.ndarray, observables) -> dict[tuple[str, ...], np.ndarray]:
+    """The PUB's (state, observable) pairs (flat indices) grouped by the Pauli words their state is
+    measured on: every word of every observable paired with that state. Each group's words are
+    evaluated once on its states (one pass per X mask), however many observables share them."""
+    words_of_state: dict[int, set[str]] = {}
+    for state, obs in zip(state_index.tolist(), obs_index.tolist()):
+        words_of_state.setdefault(state, set()).update(observables[obs])
+    key = {state: tuple(sorted(words)) for state, words in words_of_state.items()}
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for pair, state in enumerate(state_index.tolist()):
+        if key[state]:
+            groups.setdefault(key[state], []).append(pair)
+    return {words: np.asarray(pairs) for words, pairs in groups.items()}
 
 
 class EngineSampler(BaseSamplerV2):

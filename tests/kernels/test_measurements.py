@@ -70,6 +70,21 @@ def test_diagonal_terms_on_high_and_low_qubits():
     _check_against_statevector(states, batch, labels, rng.normal(size=len(labels)))
 
 
+def test_terms_spanning_more_qubits_than_one_sign_group():
+    """14 qubits: every single-qubit Z and X (grouped by SIGN_QUBITS), words on 11-14 qubits (each
+    summed on its own, diagonal and with an X part), low-weight mixtures: Statevector's values."""
+    from qspectral.kernels.measurements import SIGN_QUBITS
+
+    rng = np.random.default_rng(13)
+    n = 14
+    assert n > SIGN_QUBITS
+    states, batch = _batch(rng, n, 2)
+    single = ["".join(p if q == n - 1 - k else "I" for q in range(n)) for k in range(n) for p in "ZX"]
+    wide = ["Z" * n, "Y" + "Z" * (n - 1), "".join(rng.choice(list("XYZ"), 11)) + "III", "IZ" + "ZX" * 6]
+    _check_against_statevector(states, batch, single + wide + _random_labels(rng, n, 6),
+                               rng.normal(size=len(single) + len(wide) + 6))
+
+
 def test_complex_coefficients_give_complex_values():
     rng = np.random.default_rng(5)
     states, batch = _batch(rng, 3, 2)

@@ -70,6 +70,33 @@ def test_random_pubs_agree_with_statevector_estimator():
         np.testing.assert_array_equal(g.data.stds, r.data.stds)
 
 
+def test_observables_that_share_pauli_words_share_their_evaluation(monkeypatch):
+    """12 observables on 6 qubits (each Z_i, and Z_i Z_{i+1} - X_0) on 3 parameter sets: the PUB's 13
+    distinct Pauli words are evaluated once on the 3 states (one kernel call), and the values are
+    StatevectorEstimator's; zipped pairs (each state with its own observable) stay separate calls."""
+    from qspectral.sim import primitives
+
+    calls = []
+    real = primitives.pauli_term_values
+    monkeypatch.setattr(primitives, "pauli_term_values", lambda states, words: calls.append(
+        (states.shape[0], len(words.x))) or real(states, words))
+    rng = np.random.default_rng(3)
+    n = 6
+    qc = _random_circuit(rng, n)
+    params = rng.uniform(-np.pi, np.pi, size=(3, 1, qc.num_parameters))
+    observables = [SparsePauliOp.from_sparse_list([("Z", [i], 1.0)], n) for i in range(n)] + [
+        SparsePauliOp.from_sparse_list([("ZZ", [i, (i + 1) % n], 0.5), ("X", [0], -1.0)], n) for i in range(n)]
+    pub = (qc, observables, params)
+    got = EngineEstimator().run([pub]).result()[0].data.evs
+    np.testing.assert_allclose(got, StatevectorEstimator().run([pub]).result()[0].data.evs, atol=1e-10)
+    assert got.shape == (3, 2 * n) and calls == [(3, 2 * n + 1)]
+    calls.clear()
+    zipped = (qc, observables[:3], params[:, 0])
+    got = EngineEstimator().run([zipped]).result()[0].data.evs
+    np.testing.assert_allclose(got, StatevectorEstimator().run([zipped]).result()[0].data.evs, atol=1e-10)
+    assert calls == [(1, 1)] * 3
+
+
 def test_primitives_read_the_layout_a_long_qft_leaves():
     """From 18 qubits the engine's QFT leaves its halves of bits exchanged: the estimator's Pauli
     masks and the sampler's bits follow the qubits there (against Aer's estimator and the exact
@@ -198,6 +225,10 @@ def test_bad_input_gives_clear_errors():
         EngineEstimator().run([(pqc, [SparsePauliOp("Z")] * 3, [[0.1], [0.2]])])
     with pytest.raises(UnsupportedCircuitError, match="without measurements"):
         EngineEstimator().run([(qc, SparsePauliOp("ZZ"))])
+    two = QuantumCircuit(2)
+    two.rx(theta[0], 1)
+    with pytest.raises(UnsupportedCircuitError, match="'0X' is not a Pauli word"):  # a projector label
+        EngineEstimator().run([(two, ["ZZ", "0X"], [0.1])])
     big = QuantumCircuit(60)
     big.h(0)
     with pytest.raises(InsufficientMemoryError, match="bytes"):
