@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from qiskit.circuit import Parameter
@@ -181,26 +181,27 @@ class _Executor:
                 self._advance(permute_positions(self.state, source, out=self._buffer(tuple(self.state.shape))))
             self.holder = list(new_holder)
 
-    def matrix(self, matrix: torch.Tensor, wires: Sequence[int]) -> None:
+    def _adjacent(self, wires: Sequence[int], ready: Callable[[list[int]], bool]) -> list[int]:
+        """The index bits of ``wires``, moved next to each other first unless ``ready(bits)``."""
         positions = self._position(wires)
-        if len(wires) == 1 and matrix.dim() == 2 and self.in_place and self.owned and (
-                self.state.numel() >= ONE_QUBIT_IN_PLACE_AMPLITUDES):
-            one_qubit_in_place(self.state, matrix, positions[0])
-            return
-        if not _gemm_in_place(positions, self.n):
+        if not ready(positions):
             self.relayout(_gemm_layout(self.holder, wires, min(positions)))
             positions = self._position(wires)
+        return positions
+
+    def matrix(self, matrix: torch.Tensor, wires: Sequence[int]) -> None:
+        if len(wires) == 1 and matrix.dim() == 2 and self.in_place and self.owned and (
+                self.state.numel() >= ONE_QUBIT_IN_PLACE_AMPLITUDES):
+            one_qubit_in_place(self.state, matrix, self._position(wires)[0])
+            return
+        positions = self._adjacent(wires, lambda bits: _gemm_in_place(bits, self.n))
         batch = max(self.state.shape[0], matrix.shape[0] if matrix.dim() == 3 else 1)
         out = self._buffer((batch, self.state.shape[1]))
         self._advance(matrix_at(self.state, matrix, positions, out=out))
 
     def permutation(self, source: torch.Tensor, wires: Sequence[int]) -> None:
-        positions = self._position(wires)
-        if not is_contiguous_block(positions):
-            self.relayout(_gemm_layout(self.holder, wires, min(positions)))
-            positions = self._position(wires)
-        out = self._buffer(tuple(self.state.shape))
-        self._advance(permute_at(self.state, source, positions, out=out))
+        positions = self._adjacent(wires, is_contiguous_block)
+        self._advance(permute_at(self.state, source, positions, out=self._buffer(tuple(self.state.shape))))
 
     def diagonal(self, diagonal: torch.Tensor, wires: Sequence[int]) -> None:
         in_place = self.in_place and self.owned
