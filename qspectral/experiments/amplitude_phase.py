@@ -509,7 +509,7 @@ EXPERIMENT = Experiment(
     paper="Ricci, Merger & Goldt 2026",
     claim="networks learn amplitude before phase information and power-law spectra speed up phase learning; "
           "a QFT read-out solves amplitude tasks and is blind to phases",
-    quick=AmplitudePhaseConfig(sizes=(8, 16, 32), seeds=3, max_steps=1500),
+    quick=AmplitudePhaseConfig(sizes=(8, 16, 32), seeds=10, max_steps=1500),  # ~60 s on one core
     full=AmplitudePhaseConfig(sizes=(8, 16, 32, 64), betas=(0.0, 1.0, 2.0), seeds=10, max_steps=400_000,
                               eval_every=100, quantum_train=128, quantum_test=512),
     seed=0,
