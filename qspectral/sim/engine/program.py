@@ -6,11 +6,13 @@ one step class per kind of work, and the executor dispatches on the class:
 
 - :class:`FFTStep`: a (inverse) QFT on ``wires`` (LSB first), one FFT;
 - :class:`MatrixStep`: the product of its ``members``, one small dense matrix (bit ``j`` of its
-  index on ``wires[j]``);
+  index on ``wires[j]``); :class:`LayerStep`: one-qubit gates around parameterised ones, their
+  Kronecker product built at run time;
+- :class:`PermutationStep`: gates that only permute basis states, one index gather;
 - :class:`DiagonalStep`: the product of diagonal ``members``, one elementwise multiply;
 - :class:`MultiplexedStep`: one uniformly controlled one-qubit gate (target ``wires[0]``);
 - :class:`PhaseStep`: ``diag(exp(i * phases))`` from a real array, multiplied in place slice by
-  slice (no ``2**n`` complex diagonal is built).
+  slice (no ``2**n`` complex diagonal is built); :class:`FilterStep`: a spectral filter's gains.
 
 Example:
     >>> step = FFTStep((0, 1, 2), inverse=True)
