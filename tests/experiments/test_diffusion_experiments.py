@@ -21,7 +21,7 @@ NAMES = ("denoiser-spectral-bias", "schedule-design", "self-diffusion", "qft-wie
 
 SMALL = {
     "denoiser-spectral-bias": dict(dim=8, levels=4, train_samples=2048, gd_steps=150, adam_steps=40, net_steps=10,
-                                   net_samples=16, net_width=8, records=12, variance_samples=32),
+                                   net_samples=16, net_width=8, records=12, variance_samples=32, seeds=1),
     "schedule-design": dict(shapes=((32,), (8, 8)), num_steps=(5, 10), small_steps=(5,), design_iterations=60,
                             samples=32, check_samples=400, noise_seeds=1),
     "self-diffusion": dict(cs_seeds=(0,), cs_levels=3, cs_steps_per_level=4, net_channels=4, net_levels=2,

@@ -179,7 +179,9 @@ def train_denoiser(
     r"""Train ``model(x_t, level)`` on :math:`\sum_t \mathrm{mean}_b \|f(x_{t,b}, t) - x_{0,b}\|^2`, full batch.
 
     ``data`` is moved to the model's device and dtype; noise comes from ``generator`` (a CPU
-    generator, so runs are reproducible on any device).
+    generator, so runs are reproducible on any device), drawn in float32 and cast to the data's
+    dtype (torch draws float32 normals ~6x faster than float64 ones on the CPU, and the draw was
+    half the time of a linear denoiser's step; the normals' tails stop near 5.8 sigma).
 
     Every step uses all of ``data`` (shape ``(n, dim)``) at every level with fresh noise
     :math:`x_t = \sqrt{ᾱ_t} x_0 + \sqrt{1-ᾱ_t} ε`. ``optimizer`` is ``"gd"`` (plain gradient
@@ -217,7 +219,7 @@ def train_denoiser(
         if step == steps:
             break
         clean = x0 if augment is None else augment(x0)
-        eps = torch.randn((ab.size, *clean.shape), generator=generator, dtype=clean.dtype).to(clean.device)
+        eps = torch.randn((ab.size, *clean.shape), generator=generator, dtype=torch.float32).to(clean)
         loss = sum(
             ((model(float(signal[t]) * clean + float(noise[t]) * eps[t], t) - clean) ** 2).sum(-1).mean()
             for t in range(ab.size)

@@ -111,7 +111,7 @@ class DenoiserBiasConfig:
     records: int = 30
     variance_samples: int = 256
     fraction: float = 0.5
-    seeds: int = 1
+    seeds: int = 10  # training seeds of the linear-GD models (the paper claim); ~77 s on one core
 
 
 def _check(config: DenoiserBiasConfig) -> None:
