@@ -301,7 +301,8 @@ def pauli_term_values(state: torch.Tensor, paulis: PauliSum) -> torch.Tensor:
     Example:
         >>> import torch
         >>> plus = torch.full((1, 2), 2**-0.5, dtype=torch.complex128)
-        >>> pauli_term_values(plus, PauliSum.from_labels(["X", "Z", "Y"], [1.0, 1.0, 1.0])).abs().round(decimals=12).tolist()
+        >>> words = PauliSum.from_labels(["X", "Z", "Y"], [1.0, 1.0, 1.0])
+        >>> pauli_term_values(plus, words).abs().round(decimals=12).tolist()
         [[1.0, 0.0, 0.0]]
     """
     n = _qubits_of(state)

@@ -120,7 +120,8 @@ def _states(circuit: QuantumCircuit, bindings: BindingsArray, dtype, device,
         flat = bindings.as_array(params).reshape(-1, len(params))
         values = {p: torch.from_numpy(np.ascontiguousarray(flat[:, j], dtype=np.float64)) for j, p in enumerate(params)}
     with torch.no_grad():
-        states, positions = execute_unordered(compile_circuit(circuit, measured=measured), None, values, dtype=dtype, device=device)
+        program = compile_circuit(circuit, measured=measured)
+        states, positions = execute_unordered(program, None, values, dtype=dtype, device=device)
     return states.expand(max(bindings.size, 1), -1), positions  # one row per parameter set, even without parameters
 
 
