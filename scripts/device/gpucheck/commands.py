@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import Any
 
 CLI = [sys.executable, "-m", "qspectral.cli"]
-#: Experiments in the order the check runs their full mode (torch-heavy ones first: those gain most on a GPU).
-EXPERIMENT_ORDER = ("spectral-bias", "denoiser-spectral-bias", "pde", "qft-wiener-filter", "schedule-design",
-                    "amplitude-phase", "fourier-degree", "born-machine", "self-diffusion")
+#: Experiments in the order the check runs their full mode: the ones whose full mode has never run and
+#: may fit in a GPU window first, GEMM-bound before dispatch-bound (one-core CPU cost measured per
+#: step in session 5: denoiser-spectral-bias ~3 h, self-diffusion images ~6 h, amplitude-phase <= 5 h,
+#: spectral-bias ~180 h, pde ~3600 h), then those whose full mode already ran on a CPU.
+EXPERIMENT_ORDER = ("denoiser-spectral-bias", "self-diffusion", "amplitude-phase", "spectral-bias", "pde",
+                    "qft-wiener-filter", "schedule-design", "born-machine", "fourier-degree")
 
 
 def run_child(command: list[str], timeout: float, log: Path, cwd: Path | None = None) -> dict[str, Any]:
