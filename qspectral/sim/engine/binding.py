@@ -113,24 +113,25 @@ def layer_matrices(step: LayerStep, resolve: Resolver, dtype: torch.dtype, devic
     width = len(step.wires)
     row_of = {w: j for j, w in enumerate(step.wires)}
     depth_of = dict.fromkeys(step.wires, 0)
-    groups: dict[tuple, list] = {}  # (depth, name, parameter shape) -> [(row, params or constant matrix)]
+    levels: list[dict[tuple, list]] = []  # per depth: (name, parameter shape) -> [(row, params or constant matrix)]
     for op in step.members:
         (wire,) = op.wires
-        depth = depth_of[wire]
+        if depth_of[wire] == len(levels):
+            levels.append({})
+        groups = levels[depth_of[wire]]
         depth_of[wire] += 1
         if op.constant is not None:
-            groups.setdefault((depth, None, ()), []).append((row_of[wire], op.constant))
+            groups.setdefault((None, ()), []).append((row_of[wire], op.constant))
             continue
         params = [resolve(p) for p in op.params]
         shape = next((tuple(p.shape) for p in params if isinstance(p, torch.Tensor) and p.dim()), ())  # () or (b,)
-        groups.setdefault((depth, op.name, shape), []).append((row_of[wire], params))
+        groups.setdefault((op.name, shape), []).append((row_of[wire], params))
     product = None
-    for depth in range(max(depth_of.values())):
+    for groups in levels:
         pieces, rows = [], []
-        for (d, name, shape), members in groups.items():
-            if d == depth:
-                rows += [row for row, _ in members]
-                pieces.append(_group_matrices(name, shape, [m for _, m in members], real, dtype, device))
+        for (name, shape), members in groups.items():
+            rows += [row for row, _ in members]
+            pieces.append(_group_matrices(name, shape, [m for _, m in members], real, dtype, device))
         missing = [j for j in range(width) if j not in rows]
         if missing:
             pieces.append(torch.eye(2, dtype=dtype, device=device).expand(len(missing), 2, 2))

@@ -37,9 +37,10 @@ def _zero(wires: Sequence[int], make, like: torch.Tensor) -> object:
     return make(zero_state(len(wires), dtype=like.dtype, device=like.device), list(wires))
 
 
-def _kron(low, high, make):
-    """The factor of ``low`` (low index bits) and ``high`` (the bits above) together."""
-    return make(kron([low.state, high.state], vectors=True), low.holder + high.holder)
+def _merged(parts: Sequence, make):
+    """The factors ``parts`` as one, lower wires on lower bits (so in order when they can be)."""
+    parts = sorted(parts, key=lambda f: min(f.holder))
+    return make(kron([f.state for f in parts], vectors=True), [w for f in parts for w in f.holder])
 
 
 def product_start(steps: Sequence[Step], num_qubits: int, operators, make, like: torch.Tensor) -> tuple[object, int]:
@@ -62,23 +63,14 @@ def product_start(steps: Sequence[Step], num_qubits: int, operators, make, like:
         if sum(len(factors[i].holder) for i in touched) + len(fresh) > MAX_FACTOR_WIRES:
             break
         if isinstance(step, LayerStep) and not touched:  # one-qubit gates on |0>: a product of columns
-            factors.append(make(operators.layer_start(step), list(step.wires)))
-            owner = {w: i for i, f in enumerate(factors) for w in f.holder}
-            done += 1
-            continue
-        parts = sorted([factors[i] for i in touched] + ([_zero(sorted(fresh), make, like)] if fresh else []),
-                       key=lambda f: min(f.holder))  # lower wires on lower bits: in order when they can be
-        merged = parts[0]
-        for part in parts[1:]:
-            merged = _kron(merged, part, make)
-        operators.apply(merged, step)
+            merged = make(operators.layer_start(step), list(step.wires))
+        else:
+            merged = _merged([factors[i] for i in touched] + ([_zero(sorted(fresh), make, like)] if fresh else []), make)
+            operators.apply(merged, step)
         factors = [f for i, f in enumerate(factors) if i not in touched] + [merged]
         owner = {w: i for i, f in enumerate(factors) for w in f.holder}
         done += 1
-    factors.sort(key=lambda f: min(f.holder))  # lower wires on lower bits
-    state = factors[0] if factors else None
-    for factor in factors[1:]:
-        state = _kron(state, factor, make)
+    state = _merged(factors, make) if factors else None
     rest = [w for w in range(num_qubits) if w not in owner]
     if not rest:
         return state, done

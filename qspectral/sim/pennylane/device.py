@@ -253,24 +253,26 @@ class EngineDevice(Device):
             >>> dev.program(qml.tape.QuantumScript(ops)).describe()[-1]
             'fft [0, 1, 2] (forward)'
         """
-        wire_order = self._wire_order(tape)
-        ops = tape.operations
-        if ops and isinstance(ops[0], qml.operation.StatePrepBase):
-            ops = ops[1:]
-        return self._compiled(ops, wire_order, _read_qubits(tape, wire_order))[0]
+        return self._compiled(tape, self._wire_order(tape))[0]
 
     def _symbol(self, index: int) -> Parameter:
         while len(self._parameters) <= index:
             self._parameters.append(Parameter(f"theta[{len(self._parameters)}]"))
         return self._parameters[index]
 
-    def _compiled(self, ops: Sequence, wire_order, measured: frozenset[int] | None) -> tuple:
-        """``(program, values)``: the cached program of the ops' structure, and its parameter values.
+    def _compiled(self, tape, wire_order) -> tuple:
+        """``(program, values, prep)``: the cached program of the structure of the tape's operations
+        after a leading state preparation ``prep`` (or None), and its parameter values.
 
         Trainable (torch) and broadcast angles of :data:`SYMBOLIC_OPS` become Qiskit parameters
-        ``theta[k]`` (``values[k]`` their values), everything else is part of the cache key.
-        ``measured``: the Qiskit qubits the measurements read (the program leaves out the gates
-        outside their light cone), or None for the full state."""
+        ``theta[k]`` (``values[k]`` their values), everything else is part of the cache key. When
+        the measurements read a subset of the qubits (:func:`_read_qubits`), the program leaves
+        out the gates outside their light cone."""
+        ops = tape.operations
+        prep = ops[0] if ops and isinstance(ops[0], qml.operation.StatePrepBase) else None
+        if prep is not None:
+            ops = ops[1:]
+        measured = _read_qubits(tape, wire_order)
         symbolic, values, key = [], [], [tuple(wire_order), measured]
         for op in ops:
             is_symbolic = _base(op).name in SYMBOLIC_OPS and (  # traced first: batch_size is slower
@@ -291,7 +293,7 @@ class EngineDevice(Device):
                 self._programs.popitem(last=False)
         else:
             self._programs.move_to_end(key)
-        return program, values
+        return program, values, prep
 
     def _with_symbols(self, ops: Sequence, symbolic: Sequence[bool]) -> list:
         """``ops`` with the parameters of the symbolic ones replaced by ``theta[0], theta[1], ...``."""
@@ -318,12 +320,8 @@ class EngineDevice(Device):
 
     def _final_state(self, tape, wire_order) -> tuple[torch.Tensor, list[int]]:
         """The final states as the engine left them, and the index bit holding each qubit."""
-        n = len(wire_order)
-        ops = tape.operations
-        state = None
-        if ops and isinstance(ops[0], qml.operation.StatePrepBase):
-            state, ops = self._initial_state(ops[0], n, wire_order), ops[1:]
-        program, values = self._compiled(ops, wire_order, _read_qubits(tape, wire_order))
+        program, values, prep = self._compiled(tape, wire_order)
+        state = None if prep is None else self._initial_state(prep, len(wire_order), wire_order)
         bound = {self._symbol(j): self._value(v) for j, v in enumerate(values)}
         return execute_unordered(program, state, bound, dtype=self._dtype, device=self._torch_device)
 
